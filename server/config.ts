@@ -1,0 +1,73 @@
+import { isValidBrand } from "./keys/key-secret";
+
+/** Server settings, read once from the environment (and CLI flags) and passed down explicitly. */
+export interface Settings {
+  brand: string;
+  adminToken: string | null;
+  trustProxy: string | boolean | number;
+  /** Milliseconds a replica may answer a verification from memory; at most 1000. */
+  verifyCacheTtlMs: number;
+  tempKeyTtlMs: number;
+  tempKeyMaxUses: number;
+  tempKeyCap: number;
+  defaultKeyLimit: number;
+  bodyLimitBytes: number;
+  planConfigLimitBytes: number;
+  authFailureLimit: number;
+  authFailureWindowMs: number;
+  usageFlushMs: number;
+  usageRetentionDays: number;
+  lockLeaseMs: number;
+  planTtlMs: number;
+}
+
+export const DEFAULT_SETTINGS: Settings = {
+  brand: "kf",
+  adminToken: null,
+  trustProxy: false,
+  verifyCacheTtlMs: 1000,
+  tempKeyTtlMs: 5 * 60 * 1000,
+  tempKeyMaxUses: 10,
+  tempKeyCap: 5,
+  defaultKeyLimit: 10,
+  bodyLimitBytes: 64 * 1024,
+  planConfigLimitBytes: 8 * 1024 * 1024,
+  authFailureLimit: 30,
+  authFailureWindowMs: 60 * 1000,
+  usageFlushMs: 1000,
+  usageRetentionDays: 30,
+  lockLeaseMs: 30 * 1000,
+  planTtlMs: 24 * 60 * 60 * 1000,
+};
+
+function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new Error(`${name} must be an integer between ${min} and ${max}, got "${raw}"`);
+  }
+  return n;
+}
+
+function trustProxy(raw: string | undefined): Settings["trustProxy"] {
+  if (raw === undefined || raw === "" || raw === "false") return false;
+  if (raw === "true") return true;
+  if (/^\d+$/.test(raw)) return Number(raw);
+  return raw; // comma-separated addresses/subnets, as Express accepts them
+}
+
+export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): Settings {
+  const brand = env.KEYFORM_KEY_BRAND || DEFAULT_SETTINGS.brand;
+  if (!isValidBrand(brand)) throw new Error(`KEYFORM_KEY_BRAND must be 1-16 of a-z0-9 starting with a letter, got "${brand}"`);
+  return {
+    ...DEFAULT_SETTINGS,
+    brand,
+    adminToken: env.KEYFORM_ADMIN_TOKEN || null,
+    trustProxy: trustProxy(env.KEYFORM_TRUST_PROXY),
+    verifyCacheTtlMs: int(env, "KEYFORM_VERIFY_CACHE_TTL", DEFAULT_SETTINGS.verifyCacheTtlMs, 0, 1000),
+    tempKeyTtlMs: int(env, "KEYFORM_TEMP_KEY_TTL_SECONDS", 300, 1, 86400) * 1000,
+    tempKeyMaxUses: int(env, "KEYFORM_TEMP_KEY_MAX_USES", DEFAULT_SETTINGS.tempKeyMaxUses, 1, 1_000_000),
+    authFailureLimit: int(env, "KEYFORM_AUTH_FAILURE_LIMIT", DEFAULT_SETTINGS.authFailureLimit, 1, 1_000_000),
+  };
+}

@@ -1,0 +1,25 @@
+import { ErrorCode, ERROR_CODES } from "./error-code";
+
+export interface FieldError {
+  /** JSON pointer-ish path of the offending field, e.g. `/name` or `/scopes/0`. */
+  field: string;
+  message: string;
+}
+
+/** The one error type services throw; the HTTP layer and the CLI both render it from its code. */
+export class AppError extends Error {
+  readonly status: number;
+  constructor(
+    readonly code: ErrorCode,
+    readonly detail: string,
+    readonly extra: { errors?: FieldError[]; headers?: Record<string, string>; [k: string]: unknown } = {},
+  ) {
+    super(detail);
+    this.name = "AppError";
+    this.status = ERROR_CODES[code].status;
+  }
+}
+
+export const notFound = (what: string) => new AppError(ErrorCode.NOT_FOUND, `${what} not found`);
+export const validationFailed = (errors: FieldError[], detail = "The request is invalid.") =>
+  new AppError(ErrorCode.VALIDATION_FAILED, detail, { errors });

@@ -1,0 +1,71 @@
+import type { NextFunction, Request, Response } from "express";
+import type { Logger } from "pino";
+import { AppError } from "./app-error";
+import { ErrorCode, ERROR_CODES } from "./error-code";
+
+const PROBLEM_BASE = "https://keyform.dev/problems/";
+
+/** Errors from the database driver that mean "the store is not reachable right now". */
+const STORE_DOWN = new Set([
+  "ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "EHOSTUNREACH", "PROTOCOL_CONNECTION_LOST",
+  "PROTOCOL_SEQUENCE_TIMEOUT", "ER_CON_COUNT_ERROR", "POOL_CLOSED", "ER_SERVER_SHUTDOWN", "ECONNABORTED",
+  "ER_ACCESS_DENIED_ERROR", "ER_BAD_DB_ERROR", "SQLITE_BUSY", "SQLITE_CANTOPEN", "SQLITE_IOERR", "SQLITE_FULL",
+]);
+
+export function isStoreUnavailable(err: unknown): boolean {
+  const e = err as { code?: string; driverError?: { code?: string }; fatal?: boolean; message?: string };
+  const code = e?.driverError?.code ?? e?.code;
+  if (code && STORE_DOWN.has(code)) return true;
+  if (e?.fatal) return true;
+  return /Connection lost|connect ETIMEDOUT|Pool is closed|Can't add new command when connection is in closed state|connection is closed/i.test(e?.message ?? "");
+}
+
+/** Maps anything thrown into an AppError: body-parser errors, driver outages, bugs. */
+export function toAppError(err: unknown): AppError {
+  if (err instanceof AppError) return err;
+  const e = err as { type?: string; status?: number; message?: string };
+  if (e?.type === "entity.too.large") return new AppError(ErrorCode.PAYLOAD_TOO_LARGE, "The request body is larger than this route accepts.");
+  if (e?.type === "entity.parse.failed") {
+    return new AppError(ErrorCode.VALIDATION_FAILED, "The request body is not valid JSON.", { errors: [{ field: "/", message: "is not valid JSON" }] });
+  }
+  if (e?.type === "encoding.unsupported" || e?.type === "charset.unsupported") {
+    return new AppError(ErrorCode.UNSUPPORTED_MEDIA_TYPE, "Send the body as UTF-8 JSON.");
+  }
+  if (e?.type === "request.aborted" || e?.type === "stream.not.readable" || e?.type === "request.size.invalid") {
+    return new AppError(ErrorCode.VALIDATION_FAILED, "The request body could not be read.", { errors: [{ field: "/", message: "could not be read" }] });
+  }
+  if (isStoreUnavailable(err)) return new AppError(ErrorCode.STORE_UNAVAILABLE, "The key store is unreachable; retry shortly.", { headers: { "Retry-After": "1" } });
+  return new AppError(ErrorCode.INTERNAL, "An unexpected error occurred.");
+}
+
+export function problemBody(err: AppError, requestId: string | undefined) {
+  const { errors, headers: _headers, ...extra } = err.extra;
+  return {
+    type: PROBLEM_BASE + err.code.toLowerCase().replace(/_/g, "-"),
+    title: ERROR_CODES[err.code].title,
+    status: err.status,
+    code: err.code,
+    detail: err.detail,
+    request_id: requestId,
+    ...(errors ? { errors } : {}),
+    ...extra,
+  };
+}
+
+export function sendProblem(res: Response, err: AppError): void {
+  for (const [k, v] of Object.entries(err.extra.headers ?? {})) res.setHeader(k, v);
+  res.status(err.status).type("application/problem+json").send(JSON.stringify(problemBody(err, res.locals.requestId)));
+}
+
+export function errorMiddleware(logger: Logger) {
+  return (err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    const appErr = toAppError(err);
+    if (appErr.status >= 500) {
+      const e = err as Error;
+      // Log the failure, never the request body or headers (they may hold secrets).
+      logger.error({ req_id: res.locals.requestId, path: req.path, err: { name: e?.name, message: e?.message, code: (e as { code?: string })?.code, stack: e?.stack } }, "request failed");
+    }
+    if (res.headersSent) return;
+    sendProblem(res, appErr);
+  };
+}

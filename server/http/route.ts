@@ -1,0 +1,36 @@
+import type { Request, Response } from "express";
+import type { Static, TObject, TSchema } from "@sinclair/typebox";
+import type { Principal } from "../auth/principal";
+
+export interface RouteContext<B, Q> {
+  principal: Principal;
+  source: string;
+  params: Record<string, string>;
+  body: B;
+  query: Q;
+  req: Request;
+  res: Response;
+}
+
+/**
+ * One route, declared once: its schemas validate requests, type the handler and feed the OpenAPI
+ * document. Handlers return the response body; the router sends it with `status`.
+ */
+export interface RouteDef<B extends TSchema = TSchema, Q extends TObject = TObject> {
+  method: "get" | "post" | "patch" | "delete";
+  path: string;
+  summary: string;
+  tag: string;
+  /** `none` only for public probes; every API route authenticates. */
+  auth?: "required" | "none";
+  body?: B;
+  query?: Q;
+  status?: number;
+  /** Bigger body limit for this route (plan configs). */
+  bodyLimit?: number;
+  handler: (ctx: RouteContext<Static<B>, Static<Q>>) => Promise<unknown>;
+}
+
+export function route<B extends TSchema, Q extends TObject>(def: RouteDef<B, Q>): RouteDef {
+  return def as unknown as RouteDef;
+}

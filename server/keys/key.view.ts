@@ -1,0 +1,50 @@
+import { stringify } from "yaml";
+import type { ApiKey } from "./key.entity";
+import { statusOf } from "./key.repository";
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+/** The public shape of a key: never its secret or hash. */
+export function toKeyView(k: ApiKey, now: number, pending: { uses: number; lastUsedAt: number | null } = { uses: 0, lastUsedAt: null }) {
+  const uses = k.uses + pending.uses;
+  const lastUsedAt = pending.lastUsedAt !== null && (k.lastUsedAt === null || pending.lastUsedAt > k.lastUsedAt) ? pending.lastUsedAt : k.lastUsedAt;
+  return {
+    id: k.id,
+    account: k.accountId,
+    name: k.name,
+    type: k.type,
+    masked: k.masked,
+    scopes: k.scopes,
+    status: statusOf({ ...k, uses }, now),
+    created_at: iso(k.createdAt)!,
+    expires_in: k.expiresIn,
+    expires_at: iso(k.expiresAt),
+    last_used_at: iso(lastUsedAt),
+    uses,
+    remaining_uses: k.maxUses === null ? null : Math.max(0, k.maxUses - uses),
+    managed_by_stack: k.stack,
+  };
+}
+export type KeyView = ReturnType<typeof toKeyView>;
+
+/** Kubernetes object names: lower case, `_` → `-`, DNS-1123 safe. */
+export function kubernetesName(name: string): string {
+  const n = name.toLowerCase().replace(/_/g, "-").replace(/[^a-z0-9-]/g, "-").replace(/^-+|-+$/g, "");
+  return (n || "keyform-api-key").slice(0, 253);
+}
+
+/** The one-time secret, ready to paste where it is going. */
+export function secretFormats(secret: string, keyName: string) {
+  const b64 = Buffer.from(secret, "utf8").toString("base64");
+  return {
+    shell: `export KEYFORM_API_KEY="${secret}"`,
+    base64: b64,
+    kubernetes: stringify({
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: { name: kubernetesName(keyName) },
+      type: "Opaque",
+      data: { KEYFORM_API_KEY: b64 },
+    }),
+  };
+}

@@ -1,0 +1,198 @@
+import { DataSource, EntityManager, type DataSourceOptions } from "typeorm";
+import { ENTITIES, MIGRATIONS } from "./registry";
+
+export type Dialect = "sqlite" | "mysql";
+
+export interface StoreOptions {
+  /** `mysql://user:pass@host:3306/db`, `mariadb://…`, `sqlite:/path/file.sqlite` or `sqlite::memory:`. */
+  url: string;
+  poolSize?: number;
+}
+
+const MIGRATION_LOCK = "keyform_migrations";
+
+/**
+ * The database and its write discipline. MySQL: each write runs in a READ COMMITTED transaction and
+ * takes row locks with `lockForUpdate`. SQLite: one connection, so write transactions are queued in
+ * process and run one at a time under `BEGIN IMMEDIATE` (SQLite mode is single-process by design).
+ */
+export class Store {
+  private sqliteQueue: Promise<unknown> = Promise.resolve();
+
+  private constructor(
+    readonly dataSource: DataSource,
+    readonly dialect: Dialect,
+  ) {}
+
+  static async open(opts: StoreOptions): Promise<Store> {
+    const { options, dialect } = await dataSourceOptions(opts);
+    const ds = new DataSource(options);
+    await ds.initialize();
+    const store = new Store(ds, dialect);
+    try {
+      await store.migrate();
+    } catch (err) {
+      await ds.destroy().catch(() => undefined);
+      throw err;
+    }
+    return store;
+  }
+
+  /** For reads. Writes go through `write`. */
+  get manager(): EntityManager {
+    return this.dataSource.manager;
+  }
+
+  async migrate(): Promise<void> {
+    if (this.dialect === "sqlite") {
+      await this.dataSource.runMigrations({ transaction: "each" });
+      return;
+    }
+    // Replicas starting together must not run the same migration twice.
+    const qr = this.dataSource.createQueryRunner();
+    try {
+      await qr.connect();
+      await qr.query("SELECT GET_LOCK(?, 60)", [MIGRATION_LOCK]);
+      try {
+        // MySQL commits DDL implicitly, so per-migration transactions buy nothing there.
+        await this.dataSource.runMigrations({ transaction: "none" });
+      } finally {
+        await qr.query("SELECT RELEASE_LOCK(?)", [MIGRATION_LOCK]);
+      }
+    } finally {
+      await qr.release();
+    }
+  }
+
+  async pendingMigrations(): Promise<boolean> {
+    return this.dataSource.showMigrations();
+  }
+
+  /** Runs `fn` in one write transaction; retried on MySQL deadlocks. */
+  async write<T>(fn: (tx: EntityManager) => Promise<T>): Promise<T> {
+    if (this.dialect === "sqlite") return this.sqliteWrite(fn);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.dataSource.transaction("READ COMMITTED", fn);
+      } catch (err) {
+        const code = (err as { code?: string; driverError?: { code?: string } }).driverError?.code ?? (err as { code?: string }).code;
+        if (attempt < 5 && (code === "ER_LOCK_DEADLOCK" || code === "ER_LOCK_WAIT_TIMEOUT")) continue;
+        throw err;
+      }
+    }
+  }
+
+  private sqliteWrite<T>(fn: (tx: EntityManager) => Promise<T>): Promise<T> {
+    const run = async () => {
+      const qr = this.dataSource.createQueryRunner();
+      await qr.query("BEGIN IMMEDIATE");
+      try {
+        const result = await fn(qr.manager);
+        await qr.query("COMMIT");
+        return result;
+      } catch (err) {
+        await qr.query("ROLLBACK").catch(() => undefined);
+        throw err;
+      }
+    };
+    const next = this.sqliteQueue.then(run, run);
+    this.sqliteQueue = next.catch(() => undefined);
+    return next;
+  }
+
+  /** `SELECT … FOR UPDATE` on MySQL; on SQLite the write queue already serializes. */
+  forUpdate(): " FOR UPDATE" | "" {
+    return this.dialect === "mysql" ? " FOR UPDATE" : "";
+  }
+
+  /** Inserts or adds to a counter row; the one statement both dialects spell differently. */
+  upsertAddSql(table: string, keyCols: string[], addCol: string, rows: number): string {
+    const cols = [...keyCols, addCol];
+    const values = Array.from({ length: rows }, () => `(${cols.map(() => "?").join(", ")})`).join(", ");
+    const insert = `INSERT INTO ${table} (${cols.join(", ")}) VALUES ${values}`;
+    return this.dialect === "mysql"
+      ? `${insert} ON DUPLICATE KEY UPDATE ${addCol} = ${addCol} + VALUES(${addCol})`
+      : `${insert} ON CONFLICT (${keyCols.join(", ")}) DO UPDATE SET ${addCol} = ${addCol} + excluded.${addCol}`;
+  }
+
+  /** Runs a write statement and returns the number of rows it changed. */
+  async execute(sql: string, params: unknown[], tx?: EntityManager): Promise<number> {
+    const qr = tx?.queryRunner ?? this.dataSource.createQueryRunner();
+    try {
+      const result = await qr.query(sql, params, true);
+      return result.affected ?? 0;
+    } finally {
+      if (!tx?.queryRunner) await qr.release();
+    }
+  }
+
+  async ping(): Promise<void> {
+    await this.dataSource.query("SELECT 1");
+  }
+
+  async close(): Promise<void> {
+    await this.sqliteQueue;
+    if (this.dataSource.isInitialized) await this.dataSource.destroy();
+  }
+}
+
+async function dataSourceOptions(opts: StoreOptions): Promise<{ options: DataSourceOptions; dialect: Dialect }> {
+  const common = { entities: ENTITIES, migrations: MIGRATIONS, migrationsTableName: "keyform_migrations", logging: false };
+  if (opts.url.startsWith("sqlite:")) {
+    const database = opts.url.slice("sqlite:".length).replace(/^\/\//, "") || ":memory:";
+    return {
+      dialect: "sqlite",
+      options: {
+        ...common,
+        type: "better-sqlite3",
+        database,
+        enableWAL: database !== ":memory:",
+        timeout: 5000,
+      },
+    };
+  }
+  const url = new URL(opts.url);
+  if (url.protocol !== "mysql:" && url.protocol !== "mariadb:") {
+    throw new Error(`Unsupported database URL scheme ${url.protocol} (use mysql://, mariadb:// or sqlite:)`);
+  }
+  const mariadb = url.protocol === "mariadb:" || (await isMariaDb(url));
+  return {
+    dialect: "mysql",
+    options: {
+      ...common,
+      type: mariadb ? "mariadb" : "mysql",
+      host: url.hostname,
+      port: url.port ? Number(url.port) : 3306,
+      username: decodeURIComponent(url.username) || "root",
+      password: decodeURIComponent(url.password),
+      database: decodeURIComponent(url.pathname.replace(/^\//, "")),
+      charset: "utf8mb4_bin",
+      timezone: "Z",
+      supportBigNumbers: true,
+      bigNumberStrings: false,
+      extra: {
+        connectionLimit: opts.poolSize ?? 10,
+        connectTimeout: 5000,
+        enableKeepAlive: true,
+        maxIdle: opts.poolSize ?? 10,
+      },
+    },
+  };
+}
+
+async function isMariaDb(url: URL): Promise<boolean> {
+  const mysql = await import("mysql2/promise");
+  const conn = await mysql.createConnection({
+    host: url.hostname,
+    port: url.port ? Number(url.port) : 3306,
+    user: decodeURIComponent(url.username),
+    password: decodeURIComponent(url.password),
+    connectTimeout: 5000,
+  });
+  try {
+    const [rows] = await conn.query("SELECT VERSION() AS v");
+    return /mariadb/i.test(String((rows as Array<{ v: string }>)[0].v));
+  } finally {
+    await conn.end();
+  }
+}

@@ -1,0 +1,122 @@
+import type { Store } from "../store/store";
+import type { UsageBucket } from "./usage.entity";
+
+export type UsageOperation = "verify" | "auth";
+
+const MINUTE = 60_000;
+
+/**
+ * Coalesces usage off the request path: per-minute buckets, live-key `uses` and `last_used_at`
+ * are added up in memory and written in a few multi-row statements every `flushMs`. A crash loses
+ * at most that interval of live-key counts; temp-key uses are counted synchronously elsewhere.
+ */
+export class UsageRecorder {
+  private buckets = new Map<string, UsageBucket>();
+  private keyUses = new Map<string, { uses: number; lastUsedAt: number }>();
+  private timer: NodeJS.Timeout | null = null;
+  private flushing: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly store: Store,
+    private readonly flushMs: number,
+    private readonly retentionMs: number,
+    private readonly onError: (err: unknown) => void = () => undefined,
+  ) {}
+
+  start(): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => void this.flush().catch(this.onError), this.flushMs);
+    this.timer.unref();
+  }
+
+  /** `countUse`: false for temp keys, whose `uses` was already spent atomically. */
+  record(keyId: string, operation: UsageOperation, source: string, now: number, countUse: boolean): void {
+    const bucket = now - (now % MINUTE);
+    const id = `${keyId}\u0000${bucket}\u0000${operation}\u0000${source}`;
+    const b = this.buckets.get(id);
+    if (b) b.count++;
+    else this.buckets.set(id, { keyId, bucket, operation, source: source.slice(0, 64), count: 1 });
+    if (countUse) {
+      const u = this.keyUses.get(keyId);
+      if (u) {
+        u.uses++;
+        u.lastUsedAt = Math.max(u.lastUsedAt, now);
+      } else this.keyUses.set(keyId, { uses: 1, lastUsedAt: now });
+    }
+  }
+
+  /** Writes everything buffered so far; concurrent callers share one flush at a time. */
+  flush(): Promise<void> {
+    this.flushing = this.flushing.then(() => this.writeBuffered());
+    return this.flushing;
+  }
+
+  private async writeBuffered(): Promise<void> {
+    if (this.buckets.size === 0 && this.keyUses.size === 0) return;
+    const buckets = [...this.buckets.values()];
+    const uses = [...this.keyUses.entries()];
+    this.buckets = new Map();
+    this.keyUses = new Map();
+    try {
+      await this.store.write(async (tx) => {
+        for (let i = 0; i < buckets.length; i += 200) {
+          const chunk = buckets.slice(i, i + 200);
+          await tx.query(
+            this.store.upsertAddSql("key_usage", ["key_id", "bucket", "operation", "source"], "count", chunk.length),
+            chunk.flatMap((b) => [b.keyId, b.bucket, b.operation, b.source, b.count]),
+          );
+        }
+        for (const [keyId, u] of uses) {
+          await tx.query(
+            "UPDATE api_keys SET uses = uses + ?, last_used_at = CASE WHEN last_used_at IS NULL OR last_used_at < ? THEN ? ELSE last_used_at END WHERE id = ?",
+            [u.uses, u.lastUsedAt, u.lastUsedAt, keyId],
+          );
+        }
+      });
+    } catch (err) {
+      // Put the counts back so a transient outage does not lose them.
+      for (const b of buckets) {
+        const id = `${b.keyId}\u0000${b.bucket}\u0000${b.operation}\u0000${b.source}`;
+        const cur = this.buckets.get(id);
+        if (cur) cur.count += b.count;
+        else this.buckets.set(id, b);
+      }
+      for (const [keyId, u] of uses) {
+        const cur = this.keyUses.get(keyId);
+        if (cur) (cur.uses += u.uses), (cur.lastUsedAt = Math.max(cur.lastUsedAt, u.lastUsedAt));
+        else this.keyUses.set(keyId, u);
+      }
+      throw err;
+    }
+  }
+
+  /** Pending (not yet written) uses of a key, so a details view on this replica is exact. */
+  pending(keyId: string): { uses: number; lastUsedAt: number | null } {
+    const u = this.keyUses.get(keyId);
+    return u ? { uses: u.uses, lastUsedAt: u.lastUsedAt } : { uses: 0, lastUsedAt: null };
+  }
+
+  async purgeOld(now: number): Promise<void> {
+    await this.store.write((tx) => tx.query("DELETE FROM key_usage WHERE bucket < ?", [now - this.retentionMs]));
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.flush();
+  }
+
+  async listForKey(keyId: string, since: number): Promise<UsageBucket[]> {
+    const rows: Array<Record<string, unknown>> = await this.store.manager.query(
+      "SELECT key_id, bucket, operation, source, count FROM key_usage WHERE key_id = ? AND bucket >= ? ORDER BY bucket DESC, operation, source LIMIT 1000",
+      [keyId, since],
+    );
+    return rows.map((r) => ({
+      keyId: String(r.key_id),
+      bucket: Number(r.bucket),
+      operation: String(r.operation),
+      source: String(r.source),
+      count: Number(r.count),
+    }));
+  }
+}
