@@ -10,6 +10,7 @@ import { createLogger } from "../../logging/logger";
 import { Store } from "../../store/store";
 import { CliError, out, type CliIO } from "../io";
 import { extendServices } from "../../extensions";
+import { answerClientErrors } from "../../http/client-error";
 
 interface ServeOptions {
   port: string;
@@ -51,6 +52,7 @@ export async function serve(io: CliIO, opts: ServeOptions): Promise<number> {
   const services = extendServices(buildServices(store, settings, logger));
   const server: Server = createServer(createApp(services));
   server.keepAliveTimeout = 65_000;
+  answerClientErrors(server);
   await new Promise<void>((res, rej) => {
     server.once("error", rej);
     server.listen(port, opts.host, () => res());
