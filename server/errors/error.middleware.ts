@@ -66,6 +66,8 @@ export function problemBody(err: AppError, requestId: string | undefined) {
 
 export function sendProblem(res: Response, err: AppError): void {
   for (const [k, v] of Object.entries(err.extra.headers ?? {})) res.setHeader(k, v);
+  // Every outage answer (API routes and /readyz alike) tells clients and load balancers when to retry.
+  if (err.code === ErrorCode.STORE_UNAVAILABLE && !res.hasHeader("retry-after")) res.setHeader("Retry-After", "1");
   res.status(err.status).type("application/problem+json").send(JSON.stringify(problemBody(err, res.locals.requestId)));
 }
 

@@ -48,7 +48,7 @@ export async function serve(io: CliIO, opts: ServeOptions): Promise<number> {
   } else if (!settings.adminToken) {
     logger.warn("KEYFORM_ADMIN_TOKEN is not set: operator-only endpoints (account creation) are unavailable");
   }
-  const store = await Store.open({ url: databaseUrl! });
+  const store = await Store.open({ url: databaseUrl!, connectTimeoutMs: settings.dbConnectTimeoutMs, queryTimeoutMs: settings.dbQueryTimeoutMs });
   const services = extendServices(buildServices(store, settings, logger));
   const server: Server = createServer(createApp(services));
   server.keepAliveTimeout = 65_000;
