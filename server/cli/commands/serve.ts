@@ -59,10 +59,10 @@ export async function serve(io: CliIO, opts: ServeOptions): Promise<number> {
   });
   const addr = server.address();
   const bound = typeof addr === "object" && addr ? addr.port : port;
-  out(io, `keyform listening on http://${opts.host}:${bound} (${store.dialect === "sqlite" ? "embedded SQLite " + databaseUrl!.slice(7) : "MySQL"})`);
 
   // Graceful shutdown: stop accepting, let in-flight requests and applies finish, flush usage, close the pool.
-  return new Promise<number>((resolveExit) => {
+  // The handlers are in place before the "listening" line: whoever waits for that line may signal at once.
+  const exited = new Promise<number>((resolveExit) => {
     let stopping = false;
     const stop = (signal: string) => {
       if (stopping) return;
@@ -85,6 +85,8 @@ export async function serve(io: CliIO, opts: ServeOptions): Promise<number> {
     process.once("SIGTERM", () => stop("SIGTERM"));
     process.once("SIGINT", () => stop("SIGINT"));
   });
+  out(io, `keyform listening on http://${opts.host}:${bound} (${store.dialect === "sqlite" ? "embedded SQLite " + databaseUrl!.slice(7) : "MySQL"})`);
+  return exited;
 }
 
 export function registerServe(program: Command, io: CliIO, setExit: (p: Promise<number>) => void): void {
