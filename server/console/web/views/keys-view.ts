@@ -17,6 +17,7 @@ function select(id: string, label: string, values: string[], current: string): H
 
 /** The account's keys: filters, table, create and quick delete of temp keys. */
 export async function renderKeysView(root: HTMLElement, accountId: string, filters: { type?: string; status?: string }): Promise<void> {
+  root.removeAttribute("data-ready");
   const typeFilter = select("filter-type", "Types", TYPES, filters.type ?? "");
   const statusFilter = select("filter-status", "Statuses", STATUSES, filters.status ?? "");
   const summary = h("p", { class: "muted account-summary" });
@@ -78,6 +79,8 @@ export async function renderKeysView(root: HTMLElement, accountId: string, filte
     }
   };
   await load();
+  // Lets tests (and anyone automating the console) wait for the list rather than for a timeout.
+  root.setAttribute("data-ready", "keys");
 }
 
 function keyRow(key: KeyView, accountId: string, refresh: () => void): HTMLTableRowElement {
