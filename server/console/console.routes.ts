@@ -2,9 +2,13 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import express, { type Express, type Request, type Response } from "express";
 
-/** Where `npm run build` puts the console, seen from the compiled (dist/server/console) or source tree. */
+/**
+ * Where the built console is: KEYFORM_CONSOLE_DIR, else where `npm run build` puts it, seen from the
+ * compiled (dist/server/console) or the source tree (server/console).
+ */
 function defaultAssetDirs(): string[] {
-  return [path.resolve(__dirname, "../../console"), path.resolve(__dirname, "../../dist/console")];
+  const fromEnv = process.env.KEYFORM_CONSOLE_DIR;
+  return [...(fromEnv ? [path.resolve(fromEnv)] : []), path.resolve(__dirname, "../../console"), path.resolve(__dirname, "../../dist/console")];
 }
 
 // The console talks only to this origin and loads nothing from elsewhere.

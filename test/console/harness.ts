@@ -30,6 +30,8 @@ export interface ConsoleHarness {
 export async function startServer(): Promise<ConsoleHarness> {
   const dir = mkdtempSync(path.join(tmpdir(), "keyform-console-"));
   const assetsDir = await buildConsole(path.join(dir, "console"), { minify: false });
+  // Also reaches the console mount if server/extensions.ts already registers it.
+  process.env.KEYFORM_CONSOLE_DIR = assetsDir;
   const store = await Store.open({ url: `sqlite:${path.join(dir, "keyform.sqlite")}` });
   const settings = { ...DEFAULT_SETTINGS, adminToken: ADMIN_TOKEN, usageFlushMs: 100 };
   const services = withConsole(extendServices(buildServices(store, settings, createLogger({ level: "silent" }))), { assetsDir });
