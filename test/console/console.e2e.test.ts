@@ -157,6 +157,36 @@ describe("console in Chromium", () => {
     for (const r of traffic.requests) expect(r.url().startsWith(server.baseUrl) || r.url().startsWith("data:")).toBe(true);
   });
 
+  it("regenerates a stack-managed key behind a confirmation, with a grace period and the stack warning", async () => {
+    const made = await server.api<{ key: { id: string }; secret: string }>("POST", "/v1/accounts/acme/keys", { name: "payments-api", expires_in: "90d" });
+    // What the reconciler records when a stack owns a key.
+    await server.services.store.dataSource.getRepository("ApiKey").update(made.body.key.id, { stack: "payments" });
+    await signIn();
+    expect(await page.locator("tr[data-key-name='payments-api'] td:nth-child(8)").textContent()).toBe("payments");
+    await page.click("tr[data-key-name='payments-api'] a.key-name");
+    await page.waitForSelector("[data-testid=stack-notice]");
+    expect(await page.textContent("[data-testid=stack-notice]")).toMatch(/Managed by stack payments.*next plan will notice/);
+
+    await page.click("[data-testid=regenerate]");
+    await page.waitForSelector("[data-testid=confirm]");
+    await page.selectOption("#grace-period", "1h");
+    expect(traffic.posts("/regenerate")).toHaveLength(0);
+    await page.click("[data-testid=confirm-ok]");
+    await page.waitForSelector("[data-testid=secret-panel]");
+    const secret = (await page.textContent("[data-format=plain] pre"))!.trim();
+    expect(secret).toMatch(/^kf_live_/);
+    expect(secret).not.toBe(made.body.secret);
+    expect(JSON.parse(traffic.posts("/regenerate")[0].postData()!)).toEqual({ grace_period: "1h" });
+    // Old secret still works during the grace period, the new one at once.
+    expect((await server.api<{ valid: boolean }>("POST", "/v1/verify", { key: made.body.secret })).body.valid).toBe(true);
+    expect((await server.api<{ valid: boolean }>("POST", "/v1/verify", { key: secret })).body.valid).toBe(true);
+
+    await page.click("[data-testid=secret-done]");
+    await page.waitForSelector("[data-testid=secret-dialog]", { state: "detached" });
+    await page.waitForSelector("[data-testid=key-fields]");
+    expect(await page.content()).not.toContain(secret);
+  });
+
   it("refuses an invalid name in the dialog before sending anything", async () => {
     await signIn();
     await page.click("[data-testid=create-key]");

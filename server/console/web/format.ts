@@ -36,12 +36,13 @@ export function expiryCell(iso: string | null, status: string): HTMLElement {
   const days = daysLeft(iso)!;
   const past = new Date(iso).getTime() <= Date.now();
   const soon = !past && days < EXPIRY_WARNING_DAYS && status === "active";
-  const note = past ? "expired" : days < 1 ? relative(iso) : `${days} day${days === 1 ? "" : "s"} left`;
+  // Days left only matter for a key that still works.
+  const note = past ? "expired" : status !== "active" ? "" : days < 1 ? relative(iso) : `${days} day${days === 1 ? "" : "s"} left`;
   return h(
     "span",
     { class: soon ? "expiry expiry-soon" : "expiry", title: formatDateTime(iso) },
     formatDate(iso),
-    h("small", {}, note),
+    note ? h("small", {}, note) : null,
   );
 }
 
