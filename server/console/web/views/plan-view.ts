@@ -8,21 +8,26 @@ type Json = Record<string, unknown>;
 const obj = (v: unknown): Json => (v && typeof v === "object" && !Array.isArray(v) ? (v as Json) : {});
 const str = (v: unknown): string | null => (typeof v === "string" ? v : typeof v === "number" ? String(v) : null);
 
-/** Terraform's summary line from a plan's `summary`, whatever of its usual spellings it uses. */
+/**
+ * Terraform's summary line (`Plan: [N to import, ]X to add, Y to change, Z to destroy.`) from a plan's
+ * `summary`, or the text rendering's own line when the summary has no counts.
+ */
 export function summaryLine(summary: unknown, text?: string): string {
   if (typeof summary === "string") return summary;
+  const fromText = text?.split("\n").map((l) => l.trim()).find((l) => /^(Plan:|No changes\.)/.test(l));
   const s = obj(summary);
   const n = (...names: string[]) => names.map((k) => s[k]).find((v) => typeof v === "number") as number | undefined;
   const add = n("add", "create", "to_add");
   const change = n("change", "update", "to_change");
   const destroy = n("destroy", "delete", "to_destroy");
-  if (add !== undefined || change !== undefined || destroy !== undefined) {
-    const imp = n("import", "to_import");
-    const prefix = imp ? `${imp} to import, ` : "";
-    return `Plan: ${prefix}${add ?? 0} to add, ${change ?? 0} to change, ${destroy ?? 0} to destroy.`;
-  }
-  const fromText = text?.split("\n").find((l) => /^(Plan:|No changes\.)/.test(l.trim()));
-  return fromText?.trim() ?? "No summary.";
+  if (add === undefined && change === undefined && destroy === undefined) return fromText ?? "No summary.";
+  const imp = n("import", "to_import") ?? 0;
+  const forget = n("forget", "to_forget") ?? 0;
+  if (add === 0 && change === 0 && destroy === 0 && imp === 0 && forget === 0 && fromText?.startsWith("No changes")) return fromText;
+  const parts = [`${add ?? 0} to add`, `${change ?? 0} to change`, `${destroy ?? 0} to destroy`];
+  if (imp > 0) parts.unshift(`${imp} to import`);
+  if (forget > 0) parts.push(`${forget} to forget`);
+  return `Plan: ${parts.join(", ")}.`;
 }
 
 /** Classifies a line of Terraform-style plan text for colouring. */
