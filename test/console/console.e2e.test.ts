@@ -249,6 +249,24 @@ describe("console in Chromium", () => {
     expect(await page.textContent(".form-error")).toMatch(/not accepted/);
   });
 
+  it("signs in with an account key and signs out once that key is revoked", async () => {
+    const made = await server.api<{ key: { id: string }; secret: string }>("POST", "/v1/accounts/acme/keys", { name: "console-user", scopes: ["keys:manage"], expires_in: "30d" });
+    await signIn("acme", made.body.secret);
+    expect(await page.textContent(".badge-who")).toBe("account key");
+    expect(await page.locator("tr[data-key-name='console-user']").count()).toBe(1);
+    // Another account's data is not this key's to see.
+    await page.fill("#account-picker", "globex");
+    await page.click(".account-picker button");
+    await page.waitForSelector(".toast-error");
+    expect(await page.evaluate(() => sessionStorage.getItem("keyform.account"))).toBe("acme");
+
+    expect((await server.api("DELETE", `/v1/accounts/acme/keys/${made.body.key.id}`)).status).toBe(204);
+    await page.click("a[href='#/stacks']");
+    await page.click("a[href='#/keys']");
+    await page.waitForSelector("[data-testid=sign-in]");
+    expect(await page.evaluate(() => sessionStorage.getItem("keyform.token"))).toBeNull();
+  });
+
   it("shows no stacks when the server has none (or no reconciler)", async () => {
     await signIn();
     await page.click("a[href='#/stacks']");

@@ -4,6 +4,9 @@ import { currentSession } from "./session";
 
 export type { KeyView };
 
+/** Fired on window when the server refuses the signed-in token. */
+export const SESSION_REJECTED = "keyform:session-rejected";
+
 export interface AccountView {
   id: string;
   name: string | null;
@@ -70,6 +73,8 @@ export async function request<T>(method: string, path: string, opts: { body?: un
   }
   const type = res.headers.get("content-type") ?? "";
   if (!res.ok) {
+    // The session's token stopped working (revoked, expired): the shell sends the user to sign-in.
+    if (res.status === 401 && !opts.token) window.dispatchEvent(new CustomEvent(SESSION_REJECTED));
     if (type.includes("json")) {
       const p = (await res.json().catch(() => ({}))) as { code?: string; detail?: string; title?: string; errors?: ApiError["errors"] };
       throw new ApiError(res.status, p.code ?? `HTTP_${res.status}`, p.detail ?? p.title ?? res.statusText, p.errors ?? []);

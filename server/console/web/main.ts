@@ -1,5 +1,5 @@
 /// <reference lib="dom" />
-import { api, ApiError } from "./api";
+import { api, ApiError, SESSION_REJECTED } from "./api";
 import { h, replaceChildren, toast } from "./dom";
 import { currentSession, recentAccounts, signOut, switchAccount } from "./session";
 import { renderKeyDetails } from "./views/key-details";
@@ -72,13 +72,14 @@ async function render(): Promise<void> {
   } catch (err) {
     toast(String(err), "error");
   }
-  // A token that stopped working (revoked, expired) sends the user back to sign-in.
-  if (main.querySelector(".error-box strong")?.textContent === "UNAUTHORIZED") {
-    signOut();
-    toast("Your token is no longer accepted. Sign in again.", "error");
-    void render();
-  }
 }
+
+window.addEventListener(SESSION_REJECTED, () => {
+  if (!currentSession()) return;
+  signOut();
+  toast("Your token is no longer accepted. Sign in again.", "error");
+  void render();
+});
 
 window.addEventListener("hashchange", () => void render());
 void render();
