@@ -21,6 +21,8 @@ describe("console rules, without a browser", () => {
     expect(summaryLine({ import: 2, add: 1, change: 0, destroy: 1, forget: 1 })).toBe("Plan: 2 to import, 1 to add, 0 to change, 1 to destroy, 1 to forget.");
     const noChanges = "\nNo changes. Your infrastructure matches the configuration.\n";
     expect(summaryLine({ import: 0, add: 0, change: 0, destroy: 0, forget: 0 }, noChanges)).toBe("No changes. Your infrastructure matches the configuration.");
+    expect(summaryLine("1 to add, 0 to change, 0 to destroy")).toBe("Plan: 1 to add, 0 to change, 0 to destroy.");
+    expect(summaryLine("No changes.")).toBe("No changes.");
     expect(summaryLine(undefined, "x\nPlan: 3 to add, 0 to change, 0 to destroy.\n")).toBe("Plan: 3 to add, 0 to change, 0 to destroy.");
   });
 

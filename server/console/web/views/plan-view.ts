@@ -13,7 +13,11 @@ const str = (v: unknown): string | null => (typeof v === "string" ? v : typeof v
  * `summary`, or the text rendering's own line when the summary has no counts.
  */
 export function summaryLine(summary: unknown, text?: string): string {
-  if (typeof summary === "string") return summary;
+  if (typeof summary === "string") {
+    // Plan listings carry the counts alone ("1 to add, 0 to change, 0 to destroy").
+    if (/^(Plan:|No changes)/.test(summary) || !/\bto (add|change|destroy)\b/.test(summary)) return summary;
+    return `Plan: ${summary.replace(/\.$/, "")}.`;
+  }
   const fromText = text?.split("\n").map((l) => l.trim()).find((l) => /^(Plan:|No changes\.)/.test(l));
   const s = obj(summary);
   const n = (...names: string[]) => names.map((k) => s[k]).find((v) => typeof v === "number") as number | undefined;
@@ -67,7 +71,9 @@ export async function renderPlanView(root: HTMLElement, planId: string): Promise
   }
   const stack = str(plan.stack);
   const diagnostics = Array.isArray(plan.diagnostics) ? plan.diagnostics.map(obj) : [];
-  const flags = [plan.errored ? "errored" : null, plan.applied || plan.applied_at ? "applied" : null, plan.expired ? "expired" : null].filter(Boolean) as string[];
+  const expired = str(plan.expires_at) !== null && new Date(str(plan.expires_at)!).getTime() < Date.now();
+  const flags = [plan.errored ? "errored" : null, plan.applied_at ? "applied" : null, !plan.applied_at && expired ? "expired" : null].filter(Boolean) as string[];
+  const applicable = !plan.errored && !plan.applied_at && !expired && plan.has_changes !== false;
   replaceChildren(
     root,
     h("p", {}, h("a", { href: stack ? `#/stacks/${encodeURIComponent(stack)}` : "#/stacks" }, `← ${stack ?? "Stacks"}`)),
@@ -77,5 +83,6 @@ export async function renderPlanView(root: HTMLElement, planId: string): Promise
       ? h("ul", { class: "diagnostics" }, ...diagnostics.map((d) => h("li", { class: `diagnostic diagnostic-${str(d.severity) ?? "error"}` }, h("strong", {}, `${str(d.severity) ?? "error"}: ${str(d.summary) ?? ""}`), str(d.address) ? h("code", {}, ` ${str(d.address)}`) : null, str(d.detail) ? h("p", {}, str(d.detail)) : null)))
       : null,
     text ? renderPlanText(text) : h("p", { class: "empty" }, "This server returned no text rendering for the plan."),
+    applicable ? h("p", { class: "muted" }, "Apply it, once, with ", h("code", {}, `keyform apply --plan ${planId}`), ` before ${formatDateTime(str(plan.expires_at))}.`) : null,
   );
 }
