@@ -41,20 +41,33 @@ export function operationId(def: Pick<RouteDef, "method" | "path">): string {
   return `${def.method}${words.join("")}`;
 }
 
+/** Media types a `?format=` query parameter selects (GET /v1/plans/:id?format=text|markdown). */
+const FORMAT_MEDIA: Record<string, string> = { text: "text/plain", markdown: "text/markdown" };
+
+function formatsOf(def: RouteDef): string[] {
+  const format = def.query ? (plain(def.query) as { properties?: Record<string, Json> }).properties?.format : undefined;
+  const values = [format?.const, format?.enum, ...((format?.anyOf as Json[] | undefined) ?? []).map((v) => v.const)].flat();
+  return values.filter((v): v is string => typeof v === "string" && v in FORMAT_MEDIA);
+}
+
 function responsesFor(def: RouteDef): Json {
   const status = String(def.status ?? 200);
   const out: Json = {};
   const response = (def as { response?: TSchema }).response;
-  out[status] =
-    status === "204"
-      ? { description: "Done; no content." }
-      : { description: def.summary, content: { "application/json": { schema: response ? plain(response) : { type: "object" } } } };
+  const content: Json = { "application/json": { schema: response ? plain(response) : { type: "object" } } };
+  for (const f of formatsOf(def)) content[FORMAT_MEDIA[f]] = { schema: { type: "string", description: `With ?format=${f}.` } };
+  out[status] = status === "204" ? { description: "Done; no content." } : { description: def.summary, content };
   out["400"] = { $ref: "#/components/responses/Problem" };
   if (def.auth !== "none") {
     out["401"] = { $ref: "#/components/responses/Problem" };
     out["403"] = { $ref: "#/components/responses/Problem" };
   }
   out["404"] = { $ref: "#/components/responses/Problem" };
+  if (def.method !== "get") {
+    // Conflicts (NAME_TAKEN, KEY_LIMIT_REACHED, PLAN_STALE, STACK_LOCKED …) and policy refusals.
+    out["409"] = { $ref: "#/components/responses/Problem" };
+    out["422"] = { $ref: "#/components/responses/Problem" };
+  }
   if (def.body) out["413"] = { $ref: "#/components/responses/Problem" };
   out["429"] = { $ref: "#/components/responses/Problem" };
   out.default = { $ref: "#/components/responses/Problem" };

@@ -27,7 +27,7 @@ const DESIGN_ROUTES = [
   "POST /v1/accounts/{account}/keys/revoke-all",
   "POST /v1/verify",
 ];
-/** The reconciler's routes: listed once the reconciler is part of the app. */
+/** The reconciler's routes. */
 const DESIGN_RECONCILER_ROUTES = [
   "POST /v1/stacks/{stack}/plans",
   "GET /v1/plans/{id}",
@@ -118,9 +118,7 @@ describe("OpenAPI document and API reference", () => {
     // Parameter names may differ from DESIGN.md's (`:id` vs `:planId`); their positions may not.
     const shape = (o: string) => o.replace(/\{[^}]+\}/g, "{}");
     const listed = operations(doc).map(shape);
-    for (const route of DESIGN_ROUTES) expect(listed).toContain(shape(route));
-    const hasReconciler = apiRoutes(services).some((r) => r.path.startsWith("/v1/stacks"));
-    if (hasReconciler) for (const route of DESIGN_RECONCILER_ROUTES) expect(listed).toContain(shape(route));
+    for (const route of [...DESIGN_ROUTES, ...DESIGN_RECONCILER_ROUTES]) expect(listed).toContain(shape(route));
   });
 
   it("is built from the RouteDefs the router mounts: same routes, same validation schemas", () => {
@@ -131,7 +129,13 @@ describe("OpenAPI document and API reference", () => {
     const body = create.requestBody!.content["application/json"].schema as { properties: { name: { pattern: string } }; additionalProperties: boolean };
     expect(body.properties.name.pattern).toBe(NAME_PATTERN);
     expect(body.additionalProperties).toBe(false);
-    expect(Object.keys(create.responses)).toEqual(expect.arrayContaining(["201", "400", "401", "403", "404"]));
+    expect(Object.keys(create.responses)).toEqual(expect.arrayContaining(["201", "400", "401", "403", "404", "409", "422"]));
+    // ?format=text|markdown of the plan route comes from its query schema.
+    const planPath = Object.keys(doc.paths).find((p) => /^\/v1\/plans\/\{[^}]+\}$/.test(p));
+    if (planPath) {
+      const ok = doc.paths[planPath].get.responses["200"] as { content: Record<string, unknown> };
+      expect(Object.keys(ok.content).sort()).toEqual(["application/json", "text/markdown", "text/plain"]);
+    }
   });
 
   it("serves the reference page and swagger-ui from this server, not a CDN", async () => {
