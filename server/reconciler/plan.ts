@@ -111,6 +111,15 @@ export function plan(desired: DesiredConfig, current: CurrentState, now: number,
     }
   }
 
+  // Implicit moves, as Terraform makes them: adding count/for_each-less ↔ count keeps instance 0.
+  for (const [resource, expansion] of Object.entries(desired.expansion).sort(([a], [b]) => compareAddresses(a, b))) {
+    const [from, to] = expansion === "count" ? [resource, `${resource}[0]`] : expansion === "single" ? [`${resource}[0]`, resource] : [null, null];
+    if (!from || !to || !located.has(from) || located.has(to)) continue;
+    const entry = located.get(from)!;
+    located.delete(from);
+    located.set(to, { resource: entry.resource, previous: entry.previous ?? from });
+  }
+
   // 2. Refresh.
   for (const [address, { resource, previous }] of located) {
     const n = node(address);

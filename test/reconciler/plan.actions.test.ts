@@ -576,3 +576,26 @@ describe("plan(): import refusals", () => {
     expect(errors(p)[0].summary).toBe("Configuration for import target does not exist");
   });
 });
+
+describe("plan(): implicit moves and drift-only plans", () => {
+  test("adding count keeps the existing key as instance [0]", () => {
+    const p = planFor({ k: { count: 2, name: "k-${count.index}" } }, currentWith([{ address: A("k"), name: "k-0" }]));
+    expect(step(p, `${A("k")}[0]`)).toMatchObject({ action: "move", previousAddress: A("k"), keyId: keyId(A("k")) });
+    expect(step(p, `${A("k")}[1]`).action).toBe("create");
+    expect(p.changes.some((c) => c.address === A("k"))).toBe(false);
+  });
+
+  test("removing count keeps instance [0] as the single resource", () => {
+    const p = planFor({ k: { name: "k-0" } }, currentWith([{ address: `${A("k")}[0]`, name: "k-0" }]));
+    expect(step(p, A("k"))).toMatchObject({ action: "move", previousAddress: `${A("k")}[0]` });
+  });
+
+  test("a key revoked outside and no longer configured is only dropped from state", () => {
+    const current = currentWith([{ address: A("old"), name: "old" }], { tweak: { [A("old")]: (k) => ({ ...k, status: "revoked", revokedAt: NOW - DAY }) } });
+    const p = planFor({}, current);
+    expect(p.changes).toEqual([expect.objectContaining({ address: A("old"), action: "forget", staleKeyId: keyId(A("old")), reason: "deleted_outside" })]);
+    expect(p.terraform.resourceChanges).toEqual([]);
+    expect(p.terraform.resourceDrift.map((d) => d.change.actions)).toEqual([["delete"]]);
+    expect(p.summary).toEqual({ import: 0, add: 0, change: 0, destroy: 0, forget: 0 });
+  });
+});

@@ -136,9 +136,9 @@ describe("renderPlanText", () => {
     expect(renderPlanText(p)).toContain(
       lines(
         "      ~ scopes     = [",
-        "            # (1 unchanged element hidden)",
         '          - "b:b",',
         '          + "c:c",',
+        "            # (1 unchanged element hidden)",
         "        ]",
       ),
     );
@@ -291,5 +291,15 @@ describe("renderPlanMarkdown", () => {
 
   test("diffFormat moves symbols to column 0 and turns ~ into !", () => {
     expect(diffFormat('      + name = "a"\n      ~ id = 1\n  # comment\n-/+ resource')).toBe('+       name = "a"\n!       id = 1\n  # comment\n-/+ resource');
+  });
+});
+
+describe("renderPlanText: drift without changes", () => {
+  test("an expired temp key is reported as drift and the plan has no changes", () => {
+    const current = currentWith([{ address: "keyform_api_key.t", name: "t", type: "temp", createdAt: NOW - DAY }]);
+    const text = renderPlanText(planFor({ t: { name: "t", type: "temp" } }, current));
+    expect(text).toContain("  # keyform_api_key.t has changed\n  ~ resource \"keyform_api_key\" \"t\" {\n");
+    expect(text).toContain('      ~ status     = "active" -> "expired"\n');
+    expect(text).toContain("No changes. Your infrastructure matches the configuration.\n\nYour configuration already matches the changes detected above.\n");
   });
 });
