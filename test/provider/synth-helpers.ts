@@ -1,14 +1,15 @@
 import { TerraformStack, Testing } from "cdktf";
+import type { Construct } from "constructs";
 
 /** Terraform JSON as `Testing.synthScope` writes it (metadata `//` keys removed). */
 export type TfJson = Record<string, any>;
 
-export function synthJson(build: (stack: TerraformStack) => void): TfJson {
+export function synthJson(build: (stack: Construct) => void): TfJson {
   return JSON.parse(Testing.synthScope(build));
 }
 
 /** Synthesizes a stack built by `build`, running construct validations as `cdktf synth` does. */
-export function synthValidated(build: (stack: TerraformStack) => void): TfJson {
+export function synthValidated(build: (stack: Construct) => void): TfJson {
   const stack = new TerraformStack(Testing.app(), "stack");
   build(stack);
   return JSON.parse(Testing.synth(stack, true));
