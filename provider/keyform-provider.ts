@@ -40,6 +40,21 @@ export class KeyformProvider extends cdktf.TerraformProvider {
   // =================
   public static readonly tfResourceType = PROVIDER_NAME;
 
+  // ==============
+  // STATIC Methods
+  // ==============
+  /**
+   * Generates CDKTF code for importing a KeyformProvider resource upon running "cdktf plan <stack-name>".
+   * Present because generated providers have it; a provider block itself is never imported.
+   * @param scope The scope in which to define this construct
+   * @param importToId The construct id used in the generated config for the KeyformProvider to import
+   * @param importFromId The id of the existing KeyformProvider that should be imported
+   * @param provider? Optional instance of the provider where the KeyformProvider to import is found
+   */
+  public static generateConfigForImport(scope: Construct, importToId: string, importFromId: string, provider?: cdktf.TerraformProvider) {
+    return new cdktf.ImportableResource(scope, importToId, { terraformResourceType: PROVIDER_NAME, importId: importFromId, provider });
+  }
+
   // ===========
   // INITIALIZER
   // ===========
