@@ -57,6 +57,17 @@ export interface BlockSchema {
   readonly attributes: readonly AttributeSchema[];
   /** Groups of arguments (tf names) of which exactly one must be set. */
   readonly exactlyOneOf?: readonly (readonly string[])[];
+  /** Arguments that must be left out while another argument has a given value. */
+  readonly forbiddenWhen?: readonly ConditionalRule[];
+}
+
+export interface ConditionalRule {
+  /** tf name of the argument whose value decides. */
+  readonly attribute: string;
+  readonly equals: string;
+  /** tf names of the arguments that must then be left out. */
+  readonly forbids: readonly string[];
+  readonly reason: string;
 }
 
 /** Arguments: what configuration may set. */

@@ -31,6 +31,12 @@ export function validateArguments(schema: BlockSchema, values: Record<string, un
     const set = group.filter(isSet);
     if (set.length !== 1) errors.push(`exactly one of ${group.join(", ")} must be set${set.length ? ` (got ${set.join(", ")})` : ""}`);
   }
+  for (const rule of schema.forbiddenWhen ?? []) {
+    if (values[rule.attribute] !== rule.equals) continue;
+    for (const forbidden of rule.forbids.filter(isSet)) {
+      errors.push(`${forbidden} must not be set when ${rule.attribute} is "${rule.equals}": ${rule.reason}`);
+    }
+  }
   return errors;
 }
 
