@@ -1,5 +1,6 @@
 import { TerraformStack, Testing } from "cdktf";
 import type { Construct } from "constructs";
+import { KeyformProvider } from "../../provider";
 
 /** Terraform JSON as `Testing.synthScope` writes it (metadata `//` keys removed). */
 export type TfJson = Record<string, any>;
@@ -26,4 +27,9 @@ export function* walk(value: unknown, path = "$"): Generator<{ path: string; key
       yield* walk(v, `${path}.${k}`);
     }
   }
+}
+
+/** The provider block most tests use: account acme on a local server. */
+export function acmeProvider(scope: Construct): KeyformProvider {
+  return new KeyformProvider(scope, "keyform", { endpoint: "http://127.0.0.1:8080", account: "acme" });
 }
