@@ -41,12 +41,12 @@ function cdktfSynth(cwd: string, stackName: string, env: Record<string, string> 
 
 function expectNoToken(json: TfJson): void {
   expect([...walk(json)].filter((n) => n.key !== undefined && /token/i.test(n.key)).map((n) => n.path)).toEqual([]);
-  expect(JSON.stringify(json)).not.toContain(process.env.KEYFORM_TOKEN_SENTINEL!);
+  expect(JSON.stringify(json)).not.toContain(TOKEN_IN_ENV);
 }
 
 // A token in the environment of the synth must never reach its output.
-process.env.KEYFORM_TOKEN_SENTINEL = "kf_live_Tg2cnK76HXgzRnUYTqIxuQlroYRRtV1BKiON";
-const tokenEnv = { KEYFORM_TOKEN: process.env.KEYFORM_TOKEN_SENTINEL };
+const TOKEN_IN_ENV = "kf_live_Tg2cnK76HXgzRnUYTqIxuQlroYRRtV1BKiON";
+const tokenEnv = { KEYFORM_TOKEN: TOKEN_IN_ENV };
 
 let root: Synthesized | undefined;
 /** The repository root's synth, run once and shared by the tests that read it. */
