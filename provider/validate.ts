@@ -46,14 +46,17 @@ function checkValue(attribute: AttributeSchema, value: unknown): string[] {
   if (attribute.type === "list(string)") {
     if (!Array.isArray(value)) return [`${name} must be a list of strings`];
     const errors: string[] = [];
+    value.forEach((element, i) => {
+      if (typeof element !== "string") errors.push(`${name}[${i}] ${JSON.stringify(element)} must be a string`);
+    });
     for (const rule of attribute.validations) {
       if (rule.kind === "max_items") {
         if (value.length > rule.max) errors.push(`${name} has ${value.length} elements; at most ${rule.max} are allowed`);
         continue;
       }
       value.forEach((element, i) => {
-        if (Token.isUnresolved(element)) return;
-        const problem = typeof element === "string" ? checkRule(rule, element) : "must be a string";
+        if (typeof element !== "string" || Token.isUnresolved(element)) return;
+        const problem = checkRule(rule, element);
         if (problem) errors.push(`${name}[${i}] ${JSON.stringify(element)} ${problem}`);
       });
     }

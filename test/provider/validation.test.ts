@@ -83,6 +83,11 @@ describe("validateArguments", () => {
     ]);
   });
 
+  it("reports wrong types once per value, as plain JavaScript callers can pass them", () => {
+    expect(validateArguments(apiKeySchema, { name: 5, scopes: ["keys:read", 7] })).toEqual(["name must be a string", "scopes[1] 7 must be a string"]);
+    expect(validateArguments(apiKeySchema, { name: "k", scopes: "keys:read" })).toEqual(["scopes must be a list of strings"]);
+  });
+
   it("DURATION_PATTERN accepts exactly what the server's parseDuration parses", () => {
     const samples = ["90d", "12h", "30m", "45s", "1y", "999999d", "1000000d", "90D", "1w", "d", "-1d", " 90d", "1.5d", ""];
     for (const s of samples) expect([s, new RegExp(DURATION_PATTERN).test(s)]).toEqual([s, parseDuration(s) !== null]);
