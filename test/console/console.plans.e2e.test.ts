@@ -18,7 +18,7 @@ describe("console: stacks and plans in Chromium", () => {
 
   beforeAll(async () => {
     server = await startServer();
-    expect((await server.api("POST", "/v1/accounts", { id: "acme" })).status).toBe(201);
+    expect((await server.api("POST", "/v1/accounts", { id: "acme", max_expiry: "1y" })).status).toBe(201);
     browser = await launchChromium();
     page = await browser.newPage();
     await page.goto(`${server.baseUrl}/console`);
@@ -84,5 +84,19 @@ describe("console: stacks and plans in Chromium", () => {
     expect(await page.textContent("[data-testid=plan-summary]")).toBe("Plan: 0 to add, 1 to change, 0 to destroy.");
     expect(await page.locator("[data-testid=plan-text] .diff-change").count()).toBeGreaterThan(0);
     expect(await page.textContent("[data-testid=plan-text]")).toContain('"github-actions" -> "github-actions-eu"');
+  });
+
+  it("shows a failed plan with its diagnostics", async () => {
+    const bad = config("forever");
+    (bad.resource.keyform_api_key.ci as { expires_in: string }).expires_in = "never";
+    const refused = await server.api<{ code: string; plan_id: string }>("POST", "/v1/stacks/payments/plans", { config: bad });
+    expect(refused.status).toBe(422);
+    expect(refused.body.code).toBe("PLAN_FAILED");
+    await openPlan(refused.body.plan_id);
+    expect(await page.locator(".badge-plan-errored").count()).toBe(1);
+    expect(await page.textContent("[data-testid=plan-summary]")).toMatch(/^Planning failed: 1 error\./);
+    expect(await page.locator(".diagnostic-error").count()).toBeGreaterThan(0);
+    expect(await page.textContent(".diagnostics")).toContain("keyform_api_key.ci");
+    expect(await page.textContent("main")).not.toContain("keyform apply --plan");
   });
 });

@@ -34,6 +34,11 @@ export function summaryLine(summary: unknown, text?: string): string {
   return `Plan: ${parts.join(", ")}.`;
 }
 
+function failedLine(diagnostics: Json[]): string {
+  const errors = diagnostics.filter((d) => (str(d.severity) ?? "error") === "error").length;
+  return `Planning failed: ${errors} error${errors === 1 ? "" : "s"}. Nothing can be applied from this plan.`;
+}
+
 /** Classifies a line of Terraform-style plan text for colouring. */
 export function diffClass(line: string): string {
   const t = line.trimStart();
@@ -78,7 +83,7 @@ export async function renderPlanView(root: HTMLElement, planId: string): Promise
     root,
     h("p", {}, h("a", { href: stack ? `#/stacks/${encodeURIComponent(stack)}` : "#/stacks" }, `← ${stack ?? "Stacks"}`)),
     h("div", { class: "view-head" }, h("div", {}, h("h1", {}, `Plan ${planId}`), h("p", { class: "muted" }, [stack && `stack ${stack}`, str(plan.serial) && `serial ${str(plan.serial)}`, str(plan.created_at) && formatDateTime(str(plan.created_at))].filter(Boolean).join(" · "))), h("div", {}, ...flags.map((f) => h("span", { class: `badge badge-plan-${f}` }, f)))),
-    h("p", { class: "plan-summary", "data-testid": "plan-summary" }, summaryLine(plan.summary, text)),
+    h("p", { class: "plan-summary", "data-testid": "plan-summary" }, plan.errored ? failedLine(diagnostics) : summaryLine(plan.summary, text)),
     diagnostics.length
       ? h("ul", { class: "diagnostics" }, ...diagnostics.map((d) => h("li", { class: `diagnostic diagnostic-${str(d.severity) ?? "error"}` }, h("strong", {}, `${str(d.severity) ?? "error"}: ${str(d.summary) ?? ""}`), str(d.address) ? h("code", {}, ` ${str(d.address)}`) : null, str(d.detail) ? h("p", {}, str(d.detail)) : null)))
       : null,
