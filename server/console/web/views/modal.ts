@@ -8,14 +8,17 @@ export interface Modal {
   close(): void;
 }
 
+let modalCount = 0;
+
 /** Opens a modal <dialog>; closing it (button, Escape) always removes it from the DOM. */
 export function openModal(title: string, opts: { onClose?: () => void; wide?: boolean; testId?: string } = {}): Modal {
+  const titleId = `modal-title-${++modalCount}`;
   const body = h("div", { class: "modal-body" });
   const closeButton = h("button", { type: "button", class: "icon-button", "aria-label": "Close" }, "×");
   const dialog = h(
     "dialog",
-    { class: opts.wide ? "modal modal-wide" : "modal", "data-testid": opts.testId },
-    h("header", { class: "modal-header" }, h("h2", {}, title), closeButton),
+    { class: opts.wide ? "modal modal-wide" : "modal", "data-testid": opts.testId, "aria-labelledby": titleId },
+    h("header", { class: "modal-header" }, h("h2", { id: titleId }, title), closeButton),
     body,
   );
   let closed = false;
