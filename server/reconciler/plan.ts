@@ -67,6 +67,18 @@ const CREATED_UNKNOWN = ["created_at", "id", "masked", "secret"];
 /**
  * Diffs the desired configuration against the stack's state and the live key rows. Pure: the same
  * arguments always give the same plan, byte for byte.
+ *
+ * `changes` is the apply script, in the order apply must run it:
+ *   1. `forget`  — drop a state entry, touch no key (removed blocks with destroy = false; keys
+ *                  deleted outside the stack and no longer configured, `reason: "deleted_outside"`);
+ *   2. `delete`  — revoke `keyId`; dependents before their dependencies;
+ *   3. the rest in dependency order (ties by address): `create` (new key from `desired`; when
+ *      `staleKeyId` is set it supersedes a state entry whose key vanished outside), `update`
+ *      (`updates` lists what to change on `keyId`), `replace` (revoke `keyId` and create from
+ *      `desired`; `createBeforeDestroy` says which comes first), `import` (adopt `keyId`, then apply
+ *      `updates`), `move` (state address change only) and `noop` (rewrite state as refreshed).
+ *   `previousAddress` on any step means its state entry moves from there.
+ * Renames that free a name run before the step that takes it.
  */
 export function plan(desired: DesiredConfig, current: CurrentState, now: number, options: PlanOptions = {}): Plan {
   const opts = {
@@ -297,7 +309,7 @@ export function plan(desired: DesiredConfig, current: CurrentState, now: number,
   for (const n of [...nodes.values()].sort((a, b) => compareAddresses(a.address, b.address))) {
     if (n.before && !n.importId) priorResources.push(valuesResource(n.address, n.before, sensitiveShape(n.before) || {}));
     if (!n.selected) continue;
-    if (opts.refresh && n.stored && (n.gone || n.driftAttrs.length)) {
+    if (opts.refresh && n.stored && (n.gone || n.driftAttrs.length || n.regenerated)) {
       resourceDrift.push(
         changeEntry(
           n.address,
