@@ -184,3 +184,28 @@ describe("data sources", () => {
     expect(missing.diagnostics).toEqual([expect.objectContaining({ severity: "error", summary: "Key not found", address: "data.keyform_api_key.nope" })]);
   });
 });
+
+describe("parseConfig: a real `cdktf synth` output (cdktf 0.21)", () => {
+  // Synthesized from TerraformResource/TerraformIterator/TerraformVariable constructs; only the
+  // backend path was made relative.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const synth = require("./cdk.tf.json");
+
+  test("parses without diagnostics: providers, aliases, variables, iterators, import", () => {
+    const c = parseConfig(synth);
+    expect(c.diagnostics).toEqual([]);
+    expect(c.stackName).toBe("keys");
+    expect(c.resources.map((r) => r.address)).toEqual([
+      A("ci"),
+      `${A("counted")}[0]`,
+      `${A("counted")}[1]`,
+      `${A("listed")}["a"]`,
+      `${A("listed")}["b"]`,
+      `${A("mapped")}["ro"]`,
+      `${A("mapped")}["rw"]`,
+      A("other"),
+    ]);
+    expect(c.resources[0]).toMatchObject({ provider: "keyform.eu", account: "acme-eu", args: { name: "ci-prod" } });
+    expect(c.imports).toEqual([{ id: "key_123456789012345678901234", to: A("ci") }]);
+  });
+});
