@@ -209,3 +209,29 @@ describe("parseConfig: a real `cdktf synth` output (cdktf 0.21)", () => {
     expect(c.imports).toEqual([{ id: "key_123456789012345678901234", to: A("ci") }]);
   });
 });
+
+describe("parseConfig: locals, variables in count/for_each, object values", () => {
+  test("each.value.field over a variable map, toset(local.list), count from a variable", () => {
+    const c = parseConfig({
+      provider: { keyform: [{ account: "acme" }] },
+      locals: { prefix: "svc", names: ["x", "y"] },
+      variable: { keys: { default: { a: { scopes: ["k:r"] }, b: { scopes: [] } } }, n: { default: 2 } },
+      resource: {
+        keyform_api_key: {
+          m: { for_each: "${var.keys}", name: "${local.prefix}-${each.key}", scopes: "${each.value.scopes}" },
+          s: { for_each: "${toset(local.names)}", name: "${each.value}" },
+          c: { count: "${var.n}", name: "c${count.index}" },
+        },
+      },
+    });
+    expect(c.diagnostics).toEqual([]);
+    expect(c.resources.map((r) => [r.address, r.args.name, r.args.scopes])).toEqual([
+      [`${A("c")}[0]`, "c0", null],
+      [`${A("c")}[1]`, "c1", null],
+      [`${A("m")}["a"]`, "svc-a", ["k:r"]],
+      [`${A("m")}["b"]`, "svc-b", []],
+      [`${A("s")}["x"]`, "x", null],
+      [`${A("s")}["y"]`, "y", null],
+    ]);
+  });
+});
