@@ -1,4 +1,4 @@
-import { compareAddresses, ExpressionError, hasInterpolation, parseAddress, parseExpression, splitTemplate } from "./expression";
+import { compareAddresses, ExpressionError, ForeignReferenceError, hasInterpolation, parseAddress, parseExpression, splitTemplate } from "./expression";
 import { ConfigEvaluator, type EvalCtx, isObject, RESOURCE_TYPE, SetValue } from "./tf-config.evaluator";
 import type { AttributeRef, DesiredDataSource, DesiredOutput, DesiredProvider, Diagnostic, OutputExpression } from "./reconciler.types";
 
@@ -96,7 +96,12 @@ export abstract class ConfigBlockReader extends ConfigEvaluator {
         expression = this.outputExpression(body.value, ctx);
       } catch (e) {
         if (!(e instanceof ExpressionError)) throw e;
-        this.error("Unsupported expression", `output "${name}": ${e.message}`, address);
+        if (e instanceof ForeignReferenceError) {
+          // Outputs of a mixed stack may read other providers' objects; keyform just does not manage them.
+          this.warning("Output not evaluated", `output "${name}" refers to objects keyform does not manage (${e.message}); it was left out.`, address);
+        } else {
+          this.error("Unsupported expression", `output "${name}": ${e.message}`, address);
+        }
         continue;
       }
       const o: DesiredOutput = { name, sensitive: body.sensitive === true, expression, rawExpression: body.value };

@@ -1,4 +1,4 @@
-import { type Expr, ExpressionError, indexSuffix, parseExpression, splitTemplate, type Step } from "./expression";
+import { type Expr, ExpressionError, ForeignReferenceError, indexSuffix, parseExpression, splitTemplate, type Step } from "./expression";
 import type { AttributeRef } from "./reconciler.types";
 
 /**
@@ -143,7 +143,7 @@ export abstract class ConfigEvaluator {
       case RESOURCE_TYPE:
         return this.resourceRef(steps, ctx);
       case "data": {
-        if (attrAt(0) !== RESOURCE_TYPE) throw new ExpressionError("references to other providers' data sources are not supported.");
+        if (attrAt(0) !== RESOURCE_TYPE) throw new ForeignReferenceError("references to other providers' data sources are not supported.");
         const name = attrAt(1);
         if (!name || !this.dataNames.has(name)) throw new ExpressionError(`reference to undeclared data source data.${RESOURCE_TYPE}.${name ?? ""}.`);
         const attribute = attrAt(2);
@@ -154,7 +154,7 @@ export abstract class ConfigEvaluator {
         return { known: false, ref: { address, attribute } };
       }
       default:
-        throw new ExpressionError(`references to "${root}" are not supported; only var, local, count, each and keyform objects are.`);
+        throw new ForeignReferenceError(`references to "${root}" are not supported; only var, local, count, each and keyform objects are.`);
     }
   }
 

@@ -235,3 +235,11 @@ describe("parseConfig: locals, variables in count/for_each, object values", () =
     ]);
   });
 });
+
+describe("parseConfig: outputs of a mixed stack", () => {
+  test("an output reading another provider's object is left out with a warning", () => {
+    const c = parseConfig(tfConfig({ a: { name: "a" } }, { output: { arn: { value: "${aws_iam_user.u.arn}" }, a_id: { value: "${keyform_api_key.a.id}" } } }));
+    expect(c.diagnostics).toEqual([expect.objectContaining({ severity: "warning", summary: "Output not evaluated", address: "output.arn" })]);
+    expect(c.outputs.map((o) => o.name)).toEqual(["a_id"]);
+  });
+});
