@@ -279,7 +279,8 @@ export function plan(desired: DesiredConfig, current: CurrentState, now: number,
           n.address,
           {
             actions: n.gone ? ["delete"] : ["update"],
-            before: n.stored,
+            // last_used_at moves with every use; it is refreshed, never reported as drift.
+            before: n.gone || !n.before ? n.stored : { ...n.stored, last_used_at: n.before.last_used_at },
             after: n.gone ? null : n.before,
             after_unknown: n.gone ? false : unknownShape(n.before, []),
             before_sensitive: sensitiveShape(n.stored),

@@ -303,3 +303,14 @@ describe("renderPlanText: drift without changes", () => {
     expect(text).toContain("No changes. Your infrastructure matches the configuration.\n\nYour configuration already matches the changes detected above.\n");
   });
 });
+
+test("last_used_at is refreshed but never shown as drift", () => {
+  const used = currentWith([{ address: "keyform_api_key.ci", name: "ci" }], { tweak: { "keyform_api_key.ci": (k) => ({ ...k, lastUsedAt: NOW - 1000 }) } });
+  const quiet = planFor({ ci: { name: "ci" } }, used);
+  expect(quiet.terraform.resourceDrift).toEqual([]);
+  expect(renderPlanText(quiet)).toContain("No changes.");
+  const renamed = currentWith([{ address: "keyform_api_key.ci", name: "ci" }], { tweak: { "keyform_api_key.ci": (k) => ({ ...k, name: "x", lastUsedAt: NOW - 1000 }) } });
+  const text = renderPlanText(planFor({ ci: { name: "ci" } }, renamed));
+  expect(text).toContain('  # keyform_api_key.ci has changed\n  ~ resource "keyform_api_key" "ci" {\n        id           = "');
+  expect(text).not.toContain("+ last_used_at");
+});
