@@ -287,6 +287,7 @@ describe("renderPlanMarkdown", () => {
     expect(md).toContain("keyform plan failed for stack `keys`");
     expect(md).toContain("**Error: Legacy keys cannot be created** (`keyform_api_key.ci`)");
     expect(md).not.toContain("keyform apply --plan");
+    expect(md).toContain("<details><summary>Show output</summary>\n\n```diff\nPlanning failed.");
   });
 
   test("diffFormat moves symbols to column 0 and turns ~ into !", () => {
