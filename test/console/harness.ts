@@ -55,6 +55,7 @@ export async function startServer(): Promise<ConsoleHarness> {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await services.shutdown();
       await store.close();
+      if (process.env.KEYFORM_CONSOLE_DIR === assetsDir) delete process.env.KEYFORM_CONSOLE_DIR;
       rmSync(dir, { recursive: true, force: true });
     },
   };
