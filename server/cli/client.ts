@@ -16,7 +16,7 @@ export interface ClientOptions {
 }
 
 export function resolveEndpoint(flag?: string, fallback?: string): string {
-  return (flag ?? process.env.KEYFORM_ENDPOINT ?? fallback ?? "http://127.0.0.1:8080").replace(/\/+$/, "");
+  return (flag || process.env.KEYFORM_ENDPOINT || fallback || "http://127.0.0.1:8080").replace(/\/+$/, "");
 }
 
 export class KeyformClient {
@@ -26,6 +26,10 @@ export class KeyformClient {
   constructor(opts: ClientOptions = {}) {
     this.endpoint = resolveEndpoint(opts.endpoint);
     this.token = opts.token ?? process.env.KEYFORM_TOKEN;
+  }
+
+  authHeaders(): Record<string, string> {
+    return this.token ? { authorization: `Bearer ${this.token}` } : {};
   }
 
   async request<T = unknown>(method: string, path: string, body?: unknown): Promise<T> {

@@ -1,0 +1,417 @@
+import { compareAddresses, type Expr, ExpressionError, indexSuffix, parseAddress, parseExpression } from "./expression";
+import {
+  ARGUMENTS,
+  type Argument,
+  ATTRIBUTES,
+  type EvalCtx,
+  type Instance,
+  isObject,
+  type Json,
+  META_ARGUMENTS,
+  RESOURCE_TYPE,
+  SetValue,
+} from "./tf-config.evaluator";
+import { ConfigBlockReader } from "./tf-config.blocks";
+import type {
+  AttributeRef,
+  DesiredConfig,
+  DesiredLifecycle,
+  DesiredProvider,
+  DesiredResource,
+  KeyTypeName,
+} from "./reconciler.types";
+
+export { ARGUMENTS, ATTRIBUTES, RESOURCE_TYPE };
+
+/**
+ * Reads Terraform JSON configuration (`cdk.tf.json` or a hand-written `*.tf.json`) into the keyform
+ * resources it declares. Never throws: whatever it cannot understand becomes a diagnostic.
+ */
+
+export function parseConfig(json: unknown): DesiredConfig {
+  return new ConfigParser().parse(json);
+}
+
+class ConfigParser extends ConfigBlockReader {
+  parse(json: unknown): DesiredConfig {
+    const config: DesiredConfig = {
+      stackName: null,
+      providers: [],
+      resources: [],
+      dataSources: [],
+      outputs: [],
+      imports: [],
+      moves: [],
+      removed: [],
+      expansion: {},
+      diagnostics: this.diagnostics,
+    };
+    if (!isObject(json)) {
+      this.error("Invalid configuration", "The configuration must be a JSON object in Terraform JSON syntax.");
+      return config;
+    }
+    const meta = json["//"];
+    if (isObject(meta) && isObject(meta.metadata) && typeof meta.metadata.stackName === "string") {
+      config.stackName = meta.metadata.stackName;
+    }
+    for (const key of Object.keys(json).sort()) {
+      if (!["//", "terraform", "provider", "resource", "data", "output", "variable", "locals", "import", "moved", "removed"].includes(key)) {
+        this.warning("Unsupported block ignored", `keyform does not evaluate "${key}" blocks; it was ignored.`);
+      }
+    }
+    this.readVariables(json.variable);
+    if (isObject(json.locals)) this.locals = json.locals;
+    config.providers = this.readProviders(json.provider);
+    const resources = isObject(json.resource) ? json.resource : {};
+    const data = isObject(json.data) ? json.data : {};
+    for (const type of Object.keys(resources).sort()) {
+      if (type !== RESOURCE_TYPE) this.otherProvider("resource", type, resources[type]);
+    }
+    for (const type of Object.keys(data).sort()) {
+      if (type !== RESOURCE_TYPE) this.otherProvider("data", type, data[type]);
+    }
+    const dataBlocks = isObject(data[RESOURCE_TYPE]) ? (data[RESOURCE_TYPE] as Json) : {};
+    for (const name of Object.keys(dataBlocks)) this.dataNames.add(name);
+    this.expandResources(isObject(resources[RESOURCE_TYPE]) ? (resources[RESOURCE_TYPE] as Json) : {});
+    config.expansion = this.resourceExpansion;
+    const providerKeys = new Set(config.providers.map((p) => p.key));
+    for (const address of [...this.instances.keys()].sort(compareAddresses)) {
+      const r = this.readResource(this.instances.get(address)!, config.providers, providerKeys);
+      if (r) config.resources.push(r);
+    }
+    for (const name of Object.keys(dataBlocks).sort()) {
+      const d = this.readDataSource(name, dataBlocks[name], config.providers, providerKeys);
+      if (d) config.dataSources.push(d);
+    }
+    config.outputs = this.readOutputs(json.output);
+    config.imports = this.readImports(json.import);
+    config.moves = this.readMoves(json.moved);
+    config.removed = this.readRemoved(json.removed);
+    return config;
+  }
+
+  private otherProvider(mode: "resource" | "data", type: string, blocks: unknown): void {
+    const names = isObject(blocks) ? Object.keys(blocks).sort() : [];
+    for (const name of names) {
+      const address = `${mode === "data" ? "data." : ""}${type}.${name}`;
+      this.warning(
+        "Resource not managed by keyform",
+        `${address} belongs to another provider; keyform leaves it alone and it appears in no resource_changes.`,
+        address,
+      );
+    }
+  }
+
+  // ---------------------------------------------------------------- variables, providers
+
+  private readVariables(block: unknown): void {
+    if (block === undefined) return;
+    if (!isObject(block)) return this.error("Invalid variable block", "\"variable\" must be an object of variable declarations.");
+    for (const name of Object.keys(block).sort()) {
+      const v = block[name];
+      if (isObject(v) && "default" in v) this.variables[name] = v.default;
+    }
+  }
+
+  private readProviders(block: unknown): DesiredProvider[] {
+    if (block === undefined) return [];
+    if (!isObject(block)) {
+      this.error("Invalid provider block", "\"provider\" must be an object keyed by provider name.");
+      return [];
+    }
+    const raw = block.keyform;
+    if (raw === undefined) return [];
+    const entries = Array.isArray(raw) ? raw : [raw];
+    const out: DesiredProvider[] = [];
+    for (const entry of entries) {
+      if (!isObject(entry)) {
+        this.error("Invalid provider block", "Each provider \"keyform\" configuration must be an object.");
+        continue;
+      }
+      const ctx: EvalCtx = { address: "provider.keyform", deps: new Set(), mode: "arguments" };
+      const alias = this.stringArg(entry.alias, ctx, "alias");
+      const account = this.stringArg(entry.account, ctx, "account");
+      const endpoint = this.stringArg(entry.endpoint, ctx, "endpoint");
+      const key = alias ? `keyform.${alias}` : "keyform";
+      if (out.some((p) => p.key === key)) {
+        this.error("Duplicate provider configuration", `A provider configuration for "${key}" was already given.`);
+        continue;
+      }
+      out.push({ key, alias, account, endpoint });
+    }
+    return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  }
+
+  // ---------------------------------------------------------------- expansion (count / for_each)
+
+  private expandResources(blocks: Json): void {
+    for (const name of Object.keys(blocks).sort()) {
+      const body = blocks[name];
+      const base = `${RESOURCE_TYPE}.${name}`;
+      if (!isObject(body)) {
+        this.error("Invalid resource block", `The body of ${base} must be an object.`, base);
+        continue;
+      }
+      const ctx: EvalCtx = { address: base, deps: new Set(), mode: "arguments" };
+      if (body.count !== undefined && body.for_each !== undefined) {
+        this.error("Invalid combination of \"count\" and \"for_each\"", "The \"count\" and \"for_each\" meta-arguments are mutually-exclusive, only one should be used to be explicit about the number of resources to be created.", base);
+        continue;
+      }
+      if (body.count !== undefined) {
+        this.resourceExpansion[base] = "count";
+        const n = this.evaluate(body.count, ctx, "count");
+        const count = typeof n === "string" && /^\d+$/.test(n) ? Number(n) : n;
+        if (typeof count !== "number" || !Number.isInteger(count) || count < 0) {
+          if (n !== undefined) this.error("Invalid count argument", "The given \"count\" argument value is unsuitable: must be a whole number, not negative.", base);
+          continue;
+        }
+        for (let i = 0; i < count; i++) this.instances.set(`${base}[${i}]`, { address: `${base}[${i}]`, resourceName: name, index: i, body, count: i });
+      } else if (body.for_each !== undefined) {
+        this.resourceExpansion[base] = "for_each";
+        const each = this.forEachItems(body.for_each, ctx);
+        if (!each) continue;
+        for (const [key, value] of each) {
+          const address = `${base}${indexSuffix(key)}`;
+          this.instances.set(address, { address, resourceName: name, index: key, body, eachKey: key, eachValue: value });
+        }
+      } else {
+        this.resourceExpansion[base] = "single";
+        this.instances.set(base, { address: base, resourceName: name, body });
+      }
+    }
+  }
+
+  private forEachItems(raw: unknown, ctx: EvalCtx): Array<[string, unknown]> | null {
+    let value: unknown = raw;
+    if (typeof raw === "string") {
+      value = this.evaluate(raw, { ...ctx, mode: "arguments" }, "for_each");
+      if (value === undefined) return null;
+    }
+    if (value instanceof SetValue) return value.items.map((k) => [k, k]);
+    if (isObject(value)) {
+      return Object.keys(value)
+        .filter((k) => k !== "//")
+        .sort()
+        .map((k) => [k, value[k]]);
+    }
+    this.error(
+      "Invalid for_each argument",
+      "The given \"for_each\" argument value is unsuitable: the \"for_each\" argument must be a map, or set of strings. Use toset([...]) for a list.",
+      ctx.address,
+    );
+    return null;
+  }
+
+  // ---------------------------------------------------------------- resources
+
+  private readResource(inst: Instance, providers: DesiredProvider[], providerKeys: Set<string>): DesiredResource | null {
+    const { body, address } = inst;
+    const deps = new Set<string>();
+    const ctx = this.instanceCtx(inst, deps);
+    const errorsBefore = this.diagnostics.filter((d) => d.severity === "error").length;
+    for (const key of Object.keys(body).sort()) {
+      if (!META_ARGUMENTS.includes(key) && !(ARGUMENTS as readonly string[]).includes(key)) {
+        this.error("Unsupported argument", `An argument named "${key}" is not expected here.`, address);
+      }
+    }
+    const args: Partial<Record<Argument, unknown>> = {};
+    for (const arg of ARGUMENTS) {
+      if (body[arg] === undefined || body[arg] === null) continue;
+      const key = `${address}.${arg}`;
+      try {
+        this.resolving.add(key);
+        args[arg] = this.evalValue(body[arg], ctx);
+        this.argCache.set(key, args[arg]);
+      } catch (e) {
+        if (!(e instanceof ExpressionError)) throw e;
+        this.error("Unsupported expression", `${arg}: ${e.message}`, address);
+      } finally {
+        this.resolving.delete(key);
+      }
+    }
+    const str = (arg: Argument): string | null => {
+      const v = args[arg];
+      if (v === undefined || v === null) return null;
+      if (typeof v !== "string") {
+        this.error("Incorrect attribute value type", `Inappropriate value for attribute "${arg}": string required.`, address);
+        return null;
+      }
+      return v;
+    };
+    let scopes: string[] | null = null;
+    if (args.scopes !== undefined && args.scopes !== null) {
+      const v = args.scopes instanceof SetValue ? args.scopes.items : args.scopes;
+      if (!Array.isArray(v) || v.some((s) => typeof s !== "string")) {
+        this.error("Incorrect attribute value type", 'Inappropriate value for attribute "scopes": list of string required.', address);
+      } else {
+        scopes = v as string[];
+      }
+    }
+    const type = str("type");
+    if (type !== null && !["live", "temp", "legacy"].includes(type)) {
+      this.error("Invalid key type", `type must be "live" or "temp" (or "legacy" for an imported key), not "${type}".`, address);
+    }
+    const name = str("name");
+    if (name === null && !this.diagnostics.slice(errorsBefore).length) {
+      this.error("Missing required argument", 'The argument "name" is required, but no definition was found.', address);
+    }
+
+    let provider = "keyform";
+    if (body.provider !== undefined) {
+      const p = typeof body.provider === "string" ? body.provider.replace(/^\$\{(.*)\}$/, "$1") : null;
+      if (!p || !/^keyform(\.[A-Za-z0-9_-]+)?$/.test(p)) {
+        this.error("Invalid provider reference", `provider must name a keyform provider configuration such as "keyform.eu", not ${JSON.stringify(body.provider)}.`, address);
+      } else if (p !== "keyform" && !providerKeys.has(p)) {
+        this.error("Provider configuration not present", `${address} refers to provider configuration ${p}, which is not declared.`, address);
+      } else {
+        provider = p;
+      }
+    }
+    const providerAccount = providers.find((p) => p.key === provider)?.account ?? null;
+    const account = str("account") ?? providerAccount;
+    if (account === null) {
+      this.error("Missing account", `${address} has no "account" argument and its provider configuration (${provider}) sets none.`, address);
+    }
+
+    const lifecycle = this.readLifecycle(body.lifecycle, address, deps);
+    for (const dep of this.readDependsOn(body.depends_on, address)) deps.add(dep);
+    const configured = ARGUMENTS.filter((a) => args[a] !== undefined && args[a] !== null);
+    const expressions: Record<string, unknown> = {};
+    for (const a of ARGUMENTS) if (body[a] !== undefined) expressions[a] = body[a];
+    const r: DesiredResource = {
+      address,
+      resourceAddress: `${RESOURCE_TYPE}.${inst.resourceName}`,
+      name: inst.resourceName,
+      account,
+      provider,
+      args: {
+        name,
+        type: type !== null && ["live", "temp", "legacy"].includes(type) ? (type as KeyTypeName) : null,
+        expires_in: str("expires_in"),
+        expires_at: str("expires_at"),
+        scopes,
+        rotate_every: str("rotate_every"),
+      },
+      configured: [...configured],
+      lifecycle,
+      dependsOn: [...deps].filter((d) => d !== address).sort(compareAddresses),
+      expressions,
+    };
+    if (inst.index !== undefined) r.index = inst.index;
+    if (body.count !== undefined) r.countExpression = body.count;
+    if (body.for_each !== undefined) r.forEachExpression = body.for_each;
+    return r;
+  }
+
+  private readLifecycle(raw: unknown, address: string, deps: Set<string>): DesiredLifecycle {
+    const lc: DesiredLifecycle = { prevent_destroy: false, create_before_destroy: false, ignore_changes: [], replace_triggered_by: [] };
+    if (raw === undefined) return lc;
+    if (!isObject(raw)) {
+      this.error("Invalid lifecycle block", "lifecycle must be an object.", address);
+      return lc;
+    }
+    for (const key of Object.keys(raw).sort()) {
+      if (!["//", "prevent_destroy", "create_before_destroy", "ignore_changes", "replace_triggered_by", "precondition", "postcondition"].includes(key)) {
+        this.error("Unsupported argument", `An argument named "${key}" is not expected here.`, address);
+      }
+      if (key === "precondition" || key === "postcondition") {
+        this.error("Unsupported lifecycle argument", `keyform does not evaluate lifecycle ${key} blocks.`, address);
+      }
+    }
+    for (const flag of ["prevent_destroy", "create_before_destroy"] as const) {
+      const v = raw[flag];
+      if (v === undefined) continue;
+      if (typeof v === "boolean") lc[flag] = v;
+      else this.error("Incorrect attribute value type", `lifecycle.${flag} must be a literal boolean.`, address);
+    }
+    const ic = raw.ignore_changes;
+    if (ic === "all" || (Array.isArray(ic) && ic.length === 1 && ic[0] === "all")) {
+      lc.ignore_changes = "all";
+    } else if (Array.isArray(ic)) {
+      const names: string[] = [];
+      for (const item of ic) {
+        const n = typeof item === "string" ? item.replace(/^\$\{(.*)\}$/, "$1") : null;
+        if (!n || !(ARGUMENTS as readonly string[]).includes(n)) {
+          this.error("Unsupported attribute", `lifecycle.ignore_changes: ${JSON.stringify(item)} is not an argument of ${RESOURCE_TYPE}.`, address);
+        } else if (!names.includes(n)) {
+          names.push(n);
+        }
+      }
+      lc.ignore_changes = names.sort();
+    } else if (ic !== undefined) {
+      this.error("Incorrect attribute value type", 'lifecycle.ignore_changes must be a list of attribute names or "all".', address);
+    }
+    const rtb = raw.replace_triggered_by;
+    if (rtb !== undefined) {
+      if (!Array.isArray(rtb)) {
+        this.error("Incorrect attribute value type", "lifecycle.replace_triggered_by must be a list of references.", address);
+      } else {
+        for (const item of rtb) {
+          const ref = typeof item === "string" ? this.triggerRef(item, address) : null;
+          if (!ref) {
+            if (typeof item !== "string") this.error("Invalid replace_triggered_by expression", "Each item must be a reference to a managed resource or one of its attributes.", address);
+            continue;
+          }
+          lc.replace_triggered_by.push(ref);
+          deps.add(ref.address);
+        }
+      }
+    }
+    return lc;
+  }
+
+  private triggerRef(item: string, address: string): AttributeRef | null {
+    const text = item.replace(/^\$\{(.*)\}$/s, "$1").trim();
+    const fail = (why: string) => {
+      this.error("Invalid replace_triggered_by expression", `${JSON.stringify(item)}: ${why}`, address);
+      return null;
+    };
+    let expr: Expr;
+    try {
+      expr = parseExpression(text);
+    } catch (e) {
+      return fail((e as Error).message);
+    }
+    if (expr.kind !== "traversal" || expr.root !== RESOURCE_TYPE) return fail("only references to keyform_api_key resources are supported.");
+    const [nameStep, ...rest] = expr.steps;
+    if (!nameStep || !("attr" in nameStep)) return fail("invalid reference.");
+    const base = `${RESOURCE_TYPE}.${nameStep.attr}`;
+    if (!this.resourceExpansion[base]) return fail(`reference to undeclared resource ${base}.`);
+    let target = base;
+    let tail = rest;
+    if (tail[0] && "index" in tail[0]) {
+      target = `${base}${indexSuffix(tail[0].index)}`;
+      tail = tail.slice(1);
+    }
+    if (tail.length === 0) return { address: target, attribute: null };
+    if (tail.length === 1 && "attr" in tail[0] && (ATTRIBUTES as readonly string[]).includes(tail[0].attr)) return { address: target, attribute: tail[0].attr };
+    return fail("unsupported attribute reference.");
+  }
+
+  private readDependsOn(raw: unknown, address: string): string[] {
+    if (raw === undefined) return [];
+    if (!Array.isArray(raw)) {
+      this.error("Incorrect attribute value type", "depends_on must be a list of references.", address);
+      return [];
+    }
+    const out: string[] = [];
+    for (const item of raw) {
+      const ref = typeof item === "string" ? item.replace(/^\$\{(.*)\}$/s, "$1").trim() : "";
+      const p = parseAddress(ref);
+      if (!p) {
+        this.error("Invalid depends_on reference", `${JSON.stringify(item)} is not a resource address.`, address);
+        continue;
+      }
+      if (p.type !== RESOURCE_TYPE) continue; // other providers' objects are not ours to order
+      const base = `${p.mode === "data" ? "data." : ""}${RESOURCE_TYPE}.${p.name}`;
+      const declared = p.mode === "data" ? this.dataNames.has(p.name) : !!this.resourceExpansion[base];
+      if (!declared) {
+        this.error("Reference to undeclared resource", `depends_on refers to ${ref}, which is not declared.`, address);
+        continue;
+      }
+      out.push(ref);
+    }
+    return out;
+  }
+
+}

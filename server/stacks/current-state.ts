@@ -1,0 +1,59 @@
+import type { AccountRepository } from "../accounts/account.repository";
+import type { ApiKey } from "../keys/key.entity";
+import { statusOf, type KeyRepository } from "../keys/key.repository";
+import { planInputs } from "../reconciler/plan-inputs";
+import type { AccountInfo, CurrentState, DesiredConfig, LiveKey, StackState } from "../reconciler/reconciler.types";
+
+export function toLiveKey(k: ApiKey, now: number): LiveKey {
+  return {
+    id: k.id, account: k.accountId, name: k.name, type: k.type, scopes: k.scopes, expiresIn: k.expiresIn, expiresAt: k.expiresAt,
+    createdAt: k.createdAt, revokedAt: k.revokedAt, lastUsedAt: k.lastUsedAt, status: statusOf(k, now), generation: k.generation,
+    stack: k.stack, stackAddress: k.stackAddress, masked: k.masked,
+  };
+}
+
+/** Every account a state names (who may see or unlock a stack). */
+export function stateAccounts(state: StackState | null): string[] {
+  return [...new Set((state?.resources ?? []).map((r) => r.account))].sort();
+}
+
+const KEY_ID = /^key_[0-9A-Za-z]{24}$/;
+
+/**
+ * Fetches, in a handful of batched queries, everything `plan()` needs to know about the world:
+ * the live rows behind the state (refresh), the accounts' limits, counts and active names, and the
+ * keys data sources and import blocks point at.
+ */
+export async function loadCurrentState(
+  deps: { keys: KeyRepository; accounts: AccountRepository },
+  stack: string,
+  state: StackState | null,
+  desired: DesiredConfig,
+  now: number,
+  tempKeyCap: number,
+  grantorScopes: string[] | null,
+): Promise<CurrentState> {
+  const inputs = planInputs(desired, state);
+  const rows = await deps.keys.findByIds([...new Set([...inputs.keyIds, ...inputs.lookupIds])].filter((id) => KEY_ID.test(id)));
+  const byId: Record<string, LiveKey> = {};
+  for (const k of rows) byId[k.id] = toLiveKey(k, now);
+
+  const accounts: Record<string, AccountInfo> = {};
+  for (const a of await deps.accounts.findMany(inputs.accounts)) {
+    const counts = await deps.keys.countActive(a.id, now);
+    accounts[a.id] = {
+      id: a.id, keyLimit: a.keyLimit, maxExpiry: a.maxExpiry, activeKeys: counts.keys, activeTempKeys: counts.temp,
+      activeNames: await deps.keys.activeNames(a.id, now),
+    };
+  }
+
+  const byName: Record<string, LiveKey> = {};
+  for (const accountAndName of inputs.lookupNames) {
+    const slash = accountAndName.indexOf("/");
+    const k = await deps.keys.findByName(accountAndName.slice(0, slash), accountAndName.slice(slash + 1), now);
+    if (k) byName[accountAndName] = toLiveKey(k, now);
+  }
+  const liveKeys: Record<string, LiveKey> = {};
+  for (const id of inputs.keyIds) if (byId[id]) liveKeys[id] = byId[id];
+  return { stack, state, liveKeys, accounts, lookups: { byId, byName }, tempKeyCap, grantorScopes };
+}
