@@ -1,5 +1,5 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { createServer, type Server } from "node:http";
+import { createServer, type Server, type ServerResponse } from "node:http";
 import { join, resolve } from "node:path";
 import { createApp } from "../app";
 import { settingsFromEnv } from "../config";
@@ -64,9 +64,16 @@ export async function serve(io: CliIO, opts: ServeOptions): Promise<number> {
       if (stopping) return;
       stopping = true;
       logger.info({ signal }, "shutting down");
-      const force = setTimeout(() => resolveExit(1), 30_000);
+      // Keep-alive connections would hold `server.close` open until they time out (65 s): close each one
+      // as soon as it has no request in flight, and tell clients of in-flight requests not to reuse it.
+      const drain = setInterval(() => server.closeIdleConnections(), 50);
+      const force = setTimeout(() => {
+        server.closeAllConnections();
+        resolveExit(1);
+      }, 30_000);
       force.unref();
       server.close(async () => {
+        clearInterval(drain);
         try {
           await services.shutdown();
           await store.close();
@@ -78,6 +85,9 @@ export async function serve(io: CliIO, opts: ServeOptions): Promise<number> {
       });
       server.closeIdleConnections();
     };
+    server.on("request", (_req, res: ServerResponse) => {
+      if (stopping) res.setHeader("connection", "close");
+    });
     process.once("SIGTERM", () => stop("SIGTERM"));
     process.once("SIGINT", () => stop("SIGINT"));
   });
