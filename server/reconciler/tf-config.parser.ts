@@ -23,6 +23,9 @@ import type {
 
 export { ARGUMENTS, ATTRIBUTES, RESOURCE_TYPE };
 
+/** Most resource instances one configuration may expand to (an account's largest key limit). */
+export const MAX_INSTANCES = 10_000;
+
 /**
  * Reads Terraform JSON configuration (`cdk.tf.json` or a hand-written `*.tf.json`) into the keyform
  * resources it declares. Never throws: whatever it cannot understand becomes a diagnostic.
@@ -165,11 +168,21 @@ class ConfigParser extends ConfigBlockReader {
           if (n !== undefined) this.error("Invalid count argument", "The given \"count\" argument value is unsuitable: must be a whole number, not negative.", base);
           continue;
         }
+        // A stack can hold at most an account's largest key limit; a bigger count (say 2^53) would
+        // otherwise expand until the server runs out of memory.
+        if (count > MAX_INSTANCES || this.instances.size + count > MAX_INSTANCES) {
+          this.error("Invalid count argument", `The given "count" argument value is too large: a stack holds at most ${MAX_INSTANCES} keys.`, base);
+          continue;
+        }
         for (let i = 0; i < count; i++) this.instances.set(`${base}[${i}]`, { address: `${base}[${i}]`, resourceName: name, index: i, body, count: i });
       } else if (body.for_each !== undefined) {
         this.resourceExpansion[base] = "for_each";
         const each = this.forEachItems(body.for_each, ctx);
         if (!each) continue;
+        if (this.instances.size + each.length > MAX_INSTANCES) {
+          this.error("Invalid for_each argument", `The given "for_each" argument value is too large: a stack holds at most ${MAX_INSTANCES} keys.`, base);
+          continue;
+        }
         for (const [key, value] of each) {
           const address = `${base}${indexSuffix(key)}`;
           this.instances.set(address, { address, resourceName: name, index: key, body, eachKey: key, eachValue: value });

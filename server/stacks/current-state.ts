@@ -38,7 +38,8 @@ export async function loadCurrentState(
   const byId: Record<string, LiveKey> = {};
   for (const k of rows) byId[k.id] = toLiveKey(k, now);
 
-  const accounts: Record<string, AccountInfo> = {};
+  // Keyed by names from the config: no prototype, so "constructor" or "__proto__" are just unknown accounts.
+  const accounts: Record<string, AccountInfo> = Object.create(null);
   for (const a of await deps.accounts.findMany(inputs.accounts)) {
     const counts = await deps.keys.countActive(a.id, now);
     accounts[a.id] = {

@@ -146,9 +146,75 @@ export async function snapshotTables(store: Store, skip: string[] = ["auth_failu
       ? (await store.manager.query("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")).map((r: { name: string }) => r.name)
       : (await store.manager.query("SHOW TABLES")).map((r: Record<string, string>) => Object.values(r)[0]);
   const snap: Record<string, string> = {};
-  for (const t of tables.filter((t) => !skip.includes(t)).sort()) {
+  const kept = tables.filter((t) => !skip.includes(t)).sort();
+  if (store.dialect === "mysql") {
+    // Computed by the server over every row: cheap however large the tables (plans) grow.
+    const sums: Array<{ Table: string; Checksum: number | string | null }> = await store.manager.query(`CHECKSUM TABLE ${kept.join(", ")}`);
+    for (const r of sums) snap[r.Table.split(".").pop()!] = String(r.Checksum);
+    return snap;
+  }
+  for (const t of kept) {
     const rows: unknown[] = await store.manager.query(`SELECT * FROM ${t}`);
     snap[t] = rows.map((r) => JSON.stringify(r)).sort().join("\n");
   }
   return snap;
 }
+
+/** Terraform expressions a config may carry: real references, functions, and broken interpolations. */
+export const hostileExpr = fc.oneof(
+  { weight: 3, arbitrary: hostileString.map((s) => s.slice(0, 5_000)) },
+  {
+    weight: 4,
+    arbitrary: fc.constantFrom(
+      "${keyform_api_key.a.id}", "${keyform_api_key.a.secret}", "${keyform_api_key.a[0].id}", "${keyform_api_key.b[\"x\"].secret}", "${var.names}",
+      "${var.nope}", "${each.key}", "${each.value}", "${count.index}", "${toset([\"a\",\"b\"])}", "${tomap({a=1})}", "${local.x}", "${data.keyform_api_key.d.id}",
+      "${", "${}", "${{", "}", "${1+}", "${jsonencode(1)}", "${keyform_api_key}", "${keyform_api_key.a.__proto__}", "${keyform_api_key.__proto__.id}",
+      "${keyform_api_key.a.id}${keyform_api_key.a.id}", "%{ for x in var.names }${x}%{ endfor }", "${\"${\"}", "$${literal}", "${var.names[999999999999]}",
+      "${keyform_api_key.constructor.id}", "${toset(" + "[".repeat(200) + "}",
+    ),
+  },
+);
+
+const hostileTfValue: fc.Arbitrary<Json> = fc.oneof({ weight: 3, arbitrary: hostileExpr.map((raw) => ({ raw })) }, { weight: 2, arbitrary: hostileJson });
+
+const RESOURCE_FIELDS = [
+  "name", "type", "scopes", "expires_in", "expires_at", "account", "rotate_every", "count", "for_each", "lifecycle", "depends_on", "provider",
+  "replace_triggered_by", "id", "secret", "__proto__", "constructor", "//",
+];
+
+const tfResource: fc.Arbitrary<Json> = fc
+  .tuple(fc.constantFrom("k", "k2", "live"), fc.array(fc.tuple(fc.constantFrom(...RESOURCE_FIELDS), hostileTfValue), { maxLength: 5 }))
+  .map(([n, fields]) => ({ obj: [["name", { raw: n }], ...fields] as Array<[string, Json]> }));
+
+/** Terraform JSON configurations, mostly well-shaped around keyform resources, with hostile parts. */
+export const hostileTfConfig: fc.Arbitrary<Json> = fc
+  .record({
+    provider: fc.oneof(
+      { weight: 3, arbitrary: fc.constant<Json>({ obj: [["keyform", { arr: [{ obj: [["account", { raw: "fz-main" }]] }] }]] }) },
+      { weight: 1, arbitrary: hostileJson },
+      { weight: 1, arbitrary: hostileTfValue.map((v): Json => ({ obj: [["keyform", { arr: [{ obj: [["account", v], ["alias", v]] }] }]] })) },
+    ),
+    resources: fc.array(fc.tuple(fc.constantFrom("a", "b", "c", "__proto__", "constructor", "has space", "1bad", ""), tfResource), { maxLength: 4 }),
+    other: fc.array(fc.tuple(fc.constantFrom("output", "variable", "locals", "import", "moved", "removed", "data", "terraform", "module", "__proto__", "//"), hostileJson), { maxLength: 3 }),
+    outputs: fc.array(fc.tuple(fc.constantFrom("o", "secret", "__proto__"), fc.tuple(hostileTfValue, fc.boolean())), { maxLength: 2 }),
+  })
+  .map(({ provider, resources, other, outputs }) => ({
+    obj: [
+      ["provider", provider],
+      ["resource", { obj: [["keyform_api_key", { obj: resources }], ["random_pet", { obj: [["p", { obj: [] }]] }]] }],
+      ["output", { obj: outputs.map(([n, [v, sensitive]]): [string, Json] => [n, { obj: [["value", v], ["sensitive", { raw: sensitive }]] }]) }],
+      ...other,
+    ] as Array<[string, Json]>,
+  }));
+
+/** A plan request body: a hostile config, with the plan options, or a body that is not a plan at all. */
+export const hostilePlanBody: fc.Arbitrary<string | undefined> = fc.oneof(
+  {
+    weight: 5,
+    arbitrary: fc
+      .tuple(hostileTfConfig, fc.array(fc.tuple(fc.constantFrom("refresh", "destroy", "replace", "target", "config", "__proto__", "extra"), hostileJson), { maxLength: 2 }))
+      .map(([config, extra]) => serialize({ obj: [["config", config], ...extra] })),
+  },
+  { weight: 1, arbitrary: hostileBody(["config", "refresh", "destroy", "replace", "target"], { config: {} }) },
+  { weight: 1, arbitrary: fc.integer({ min: 10, max: 3_000 }).map((d) => `{"config":{"resource":{"keyform_api_key":{"a":${'{"a":'.repeat(d)}1${"}".repeat(d)}}}}}`) },
+);
