@@ -36,7 +36,7 @@ export function createApp(s: Services): Express {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       const route = (res.locals.route as string | undefined) ?? "unmatched";
       s.metrics.requests.inc({ method: req.method, route, status: String(res.statusCode) });
-      s.metrics.latency.observe({ method: req.method, route }, seconds);
+      s.metrics.latency.observe({ method: req.method, route, status: String(res.statusCode) }, seconds);
       // Path only: never the query string, headers or body, which may carry secrets.
       s.logger.info({ req_id: id, method: req.method, route, status: res.statusCode, ms: Math.round(seconds * 1e4) / 10 }, "request");
     });
@@ -52,8 +52,8 @@ export function createApp(s: Services): Express {
     res.locals.route = "/readyz";
     try {
       await s.store.ping();
-      if (await s.store.pendingMigrations()) throw new AppError(ErrorCode.STORE_UNAVAILABLE, "Database migrations are not current.");
-      res.json({ status: "ready" });
+      if (await s.store.pendingMigrations()) throw new AppError(ErrorCode.STORE_UNAVAILABLE, "Database migrations are not current.", { migrations: "pending" });
+      res.json({ status: "ready", database: "reachable", migrations: "current" });
     } catch (err) {
       next(err instanceof AppError ? err : new AppError(ErrorCode.STORE_UNAVAILABLE, "The key store is unreachable."));
     }
