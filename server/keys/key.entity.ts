@@ -59,7 +59,7 @@ export const KeySecretEntity = new EntitySchema<KeySecret>({
   name: "KeySecret",
   tableName: "key_secrets",
   columns: {
-    hash: { type: "char", length: 64, primary: true },
+    hash: { type: "varchar", length: 64, primary: true },
     keyId: { name: "key_id", type: "varchar", length: 32 },
     createdAt: { name: "created_at", ...epochMs() },
     expiresAt: { name: "expires_at", ...epochMs(true) },

@@ -252,3 +252,10 @@ export class KeyRepository {
     return Math.max(0, Number(rows[0].max_uses) - Number(rows[0].uses));
   }
 }
+
+/** Active keys of every account by type (for the metrics gauge). */
+export async function countActiveByType(store: Store, now: number): Promise<Record<string, number>> {
+  const active = statusCondition("active");
+  const rows: Row[] = await store.manager.query(`SELECT k.type, COUNT(*) AS n FROM api_keys k WHERE ${active.sql} GROUP BY k.type`, [now]);
+  return Object.fromEntries(rows.map((r) => [String(r.type), Number(r.n)]));
+}

@@ -146,8 +146,8 @@ export class KeyService {
     const made = await this.store.write(async (tx) => {
       const account = await this.lockAccount(tx, accountId);
       const made = this.buildKey(account, input, now);
-      checkLimit(account, await this.keys.countActive(account.id, now, tx), made.key.type, this.settings.tempKeyCap);
       await this.checkNameFree(tx, account, made.key.name, now);
+      checkLimit(account, await this.keys.countActive(account.id, now, tx), made.key.type, this.settings.tempKeyCap);
       await this.keys.insert(tx, [made]);
       await this.audit.append(tx, [this.event(ctx, accountId, "key.create", made.key.id, now, { name: made.key.name, type: made.key.type })]);
       return made;
@@ -168,8 +168,8 @@ export class KeyService {
     const key = await this.store.write(async (tx) => {
       const account = await this.lockAccount(tx, accountId);
       const { expiresIn, expiresAt } = resolveExpiry(input, account.maxExpiry, now);
-      checkLimit(account, await this.keys.countActive(account.id, now, tx), "legacy", this.settings.tempKeyCap);
       await this.checkNameFree(tx, account, input.name, now);
+      checkLimit(account, await this.keys.countActive(account.id, now, tx), "legacy", this.settings.tempKeyCap);
       if (await this.keys.secretHashExists(tx, hash)) throw new AppError(ErrorCode.KEY_EXISTS, "This key has already been imported.");
       const key: ApiKey = {
         id: generateKeyId(), accountId, name: input.name, type: "legacy", masked: maskSecret(input.secret),

@@ -50,7 +50,7 @@ export class Initial1700000000001 implements MigrationInterface {
       new Table({
         name: "key_secrets",
         columns: [
-          { name: "hash", type: "char", length: "64", isPrimary: true },
+          { name: "hash", type: "varchar", length: "64", isPrimary: true },
           { name: "key_id", type: "varchar", length: "32" },
           epoch("created_at"),
           epoch("expires_at", true),

@@ -1,0 +1,67 @@
+import type { Express } from "express";
+import type { Logger } from "pino";
+import type { RouteDef } from "./http/route";
+import { AccountRepository } from "./accounts/account.repository";
+import { AccountService } from "./accounts/account.service";
+import { AuditRepository } from "./audit/audit.repository";
+import { AuthService } from "./auth/auth.service";
+import { AuthFailureLimiter } from "./auth/rate-limiter";
+import type { Settings } from "./config";
+import { KeyCache } from "./keys/key.cache";
+import { countActiveByType, KeyRepository } from "./keys/key.repository";
+import { KeyResolver } from "./keys/key.resolver";
+import { KeyService } from "./keys/key.service";
+import { Metrics } from "./observability/metrics";
+import type { Store } from "./store/store";
+import { UsageRecorder } from "./usage/usage.recorder";
+import { VerifyService } from "./verify/verify.service";
+
+export interface Services {
+  store: Store;
+  settings: Settings;
+  logger: Logger;
+  clock: () => number;
+  metrics: Metrics;
+  accountRepo: AccountRepository;
+  keyRepo: KeyRepository;
+  auditRepo: AuditRepository;
+  cache: KeyCache;
+  usage: UsageRecorder;
+  auth: AuthService;
+  accounts: AccountService;
+  keys: KeyService;
+  verify: VerifyService;
+  /** Routes and mounts added by other modules (reconciler, console). */
+  extraRoutes?: RouteDef[];
+  extraMounts?: Array<(app: Express) => void>;
+  /** Flushes buffered usage and stops timers; the store stays open. */
+  shutdown(): Promise<void>;
+}
+
+/** The composition root: every service built once, from the store and settings. */
+export function buildServices(store: Store, settings: Settings, logger: Logger, clock: () => number = Date.now): Services {
+  const accountRepo = new AccountRepository(store);
+  const keyRepo = new KeyRepository(store);
+  const auditRepo = new AuditRepository(store);
+  const cache = new KeyCache(settings.verifyCacheTtlMs);
+  const usage = new UsageRecorder(store, settings.usageFlushMs, settings.usageRetentionDays * 24 * 3600 * 1000, (err) =>
+    logger.warn({ err: { message: (err as Error).message } }, "usage flush failed; will retry"),
+  );
+  const metrics = new Metrics(() => countActiveByType(store, clock()));
+  const resolver = new KeyResolver(keyRepo, cache, settings);
+  const limiter = new AuthFailureLimiter(store, settings.authFailureLimit, settings.authFailureWindowMs);
+  const auth = new AuthService(settings, resolver, keyRepo, usage, limiter, clock);
+  const accounts = new AccountService(store, accountRepo, keyRepo, auditRepo, settings, clock);
+  const keys = new KeyService(store, keyRepo, accountRepo, auditRepo, usage, cache, settings, clock);
+  const verify = new VerifyService(resolver, keyRepo, usage, clock, (code) => metrics.verifications.inc({ code }));
+  usage.start();
+  const purge = setInterval(() => void usage.purgeOld(clock()).catch(() => undefined), 3600_000);
+  purge.unref();
+  return {
+    store, settings, logger, clock, metrics, accountRepo, keyRepo, auditRepo, cache, usage, auth, accounts, keys, verify,
+    async shutdown() {
+      clearInterval(purge);
+      await usage.stop();
+    },
+  };
+}

@@ -1,0 +1,86 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+
+export const CLI = resolve(__dirname, "../../dist/server/cli/main.js");
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the built CLI as a child process, the way users run it. */
+export function runCli(args: string[], opts: { env?: Record<string, string>; input?: string; cwd?: string; timeoutMs?: number } = {}): Promise<CliResult> {
+  return new Promise((res, rej) => {
+    const child = spawn(process.execPath, [CLI, ...args], {
+      cwd: opts.cwd ?? process.cwd(),
+      env: { ...process.env, KEYFORM_TOKEN: "", KEYFORM_ENDPOINT: "", ...opts.env },
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    const timer = setTimeout(() => child.kill("SIGKILL"), opts.timeoutMs ?? 30_000);
+    child.on("error", rej);
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      res({ code: code ?? -1, stdout, stderr });
+    });
+    child.stdin.end(opts.input ?? "");
+  });
+}
+
+export interface ServedKeyform {
+  child: ChildProcess;
+  endpoint: string;
+  dir: string;
+  logs: () => string;
+  adminToken: string;
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/** Starts `keyform serve` on a free port; embedded SQLite in a temp folder unless a database URL is given. */
+export async function serveKeyform(opts: { databaseUrl?: string; env?: Record<string, string>; dir?: string } = {}): Promise<ServedKeyform> {
+  const dir = opts.dir ?? mkdtempSync(join(tmpdir(), "keyform-serve-"));
+  const args = [CLI, "serve", "--port", "0", ...(opts.databaseUrl ? ["--database-url", opts.databaseUrl] : [])];
+  const child = spawn(process.execPath, args, { cwd: dir, env: { ...process.env, KEYFORM_LOG_LEVEL: "info", ...opts.env }, stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  child.stdout!.on("data", (d) => (output += d));
+  child.stderr!.on("data", (d) => (output += d));
+  const endpoint = await new Promise<string>((res, rej) => {
+    const timer = setTimeout(() => rej(new Error(`keyform serve did not start:\n${output}`)), 20_000);
+    const check = () => {
+      const m = /listening on (http:\/\/[^\s]+)/.exec(output);
+      if (m) {
+        clearTimeout(timer);
+        res(m[1]);
+      }
+    };
+    child.stdout!.on("data", check);
+    child.on("exit", (code) => rej(new Error(`keyform serve exited with ${code}:\n${output}`)));
+  });
+  const adminToken = opts.env?.KEYFORM_ADMIN_TOKEN || readFileSync(join(dir, ".keyform", "admin-token"), "utf8").trim();
+  return {
+    child, endpoint, dir, adminToken,
+    logs: () => output,
+    stop: (signal = "SIGTERM") =>
+      new Promise((res) => {
+        if (child.exitCode !== null) return res(child.exitCode);
+        child.once("exit", (code) => res(code));
+        child.kill(signal);
+      }),
+  };
+}
+
+export async function api(endpoint: string, token: string, method: string, path: string, body?: unknown) {
+  const res = await fetch(endpoint + path, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body !== undefined ? { "content-type": "application/json" } : {}) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text ? JSON.parse(text) : undefined };
+}
