@@ -120,7 +120,7 @@ export class ApiKeyResource {
       masked: view.masked,
       created_at: view.created_at,
       last_used_at: view.last_used_at,
-      scopes: current.scopes === null && view.scopes.length === 0 ? null : view.scopes,
+      scopes: sameScopes(current.scopes, view.scopes) ? current.scopes : view.scopes,
       expires_in: current.expires_in === null ? null : view.expires_in,
       expires_at: sameInstant(current.expires_at, view.expires_at) ? current.expires_at : view.expires_at,
     };
@@ -191,4 +191,13 @@ const str = (v: Value): string | null => (typeof v === "string" ? v : null);
 function sameInstant(a: Value, b: string | null): boolean {
   if (typeof a !== "string" || b === null) return a === b;
   return Date.parse(a) === Date.parse(b);
+}
+
+/** The server keeps scopes as a sorted set: the configured order (or null for none) is kept when equal. */
+function sameScopes(configured: Value, server: string[]): boolean {
+  if (configured === null) return server.length === 0;
+  if (!Array.isArray(configured)) return false;
+  const a = [...new Set(configured)].sort();
+  const b = [...new Set(server)].sort();
+  return a.length === b.length && a.every((s, i) => s === b[i]);
 }
