@@ -1,19 +1,15 @@
 import type { ProviderContext } from "./api-key.resource";
-import { isSet, isUnknown, type ObjectValue } from "./cty";
+import { isUnknown, type ObjectValue } from "./cty";
 import { error, type Diagnostic } from "./diagnostics";
-import { KEY_ID_PATTERN, NAME_PATTERN } from "./schema";
+import { apiKeyDataSourceSchema } from "./schema";
+import { validateBlock } from "./schema-validation";
 
 /** Data source `keyform_api_key`: one active key, looked up by id or by name. Never a secret. */
 export class ApiKeyDataSource {
   constructor(private readonly ctx: ProviderContext) {}
 
   validate(config: ObjectValue): Diagnostic[] {
-    const diags: Diagnostic[] = [];
-    if (config.id === null && config.name === null) diags.push(error("Missing key reference", "Give id or name.", "name"));
-    if (isSet(config.id) && isSet(config.name)) diags.push(error("Conflicting key reference", "Give id or name, not both.", "id"));
-    if (typeof config.id === "string" && !KEY_ID_PATTERN.test(config.id)) diags.push(error("Invalid key id", `"${config.id}" is not a key id (key_ followed by 24 letters and digits).`, "id"));
-    if (typeof config.name === "string" && !NAME_PATTERN.test(config.name)) diags.push(error("Invalid key name", `"${config.name}" must be 1-128 characters of A-Z a-z 0-9 - _.`, "name"));
-    return diags;
+    return validateBlock(apiKeyDataSourceSchema, config);
   }
 
   async read(config: ObjectValue): Promise<{ state: ObjectValue | null; diagnostics: Diagnostic[] }> {
@@ -38,7 +34,6 @@ export class ApiKeyDataSource {
         account: view.account,
         type: view.type,
         scopes: view.scopes,
-        status: view.status,
         masked: view.masked,
         expires_in: view.expires_in,
         expires_at: view.expires_at,

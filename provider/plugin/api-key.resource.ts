@@ -1,8 +1,9 @@
 import { KeyformApiError, type KeyformClient, type KeyView, type PatchKeyBody } from "./client";
 import { isSet, isUnknown, sameValue, UNKNOWN, type ObjectValue, type Value } from "./cty";
 import { attributePath, error, warning, type Diagnostic } from "./diagnostics";
-import { durationMs, secretMatchesMasked, validateApiKeyConfig, validateExpiryAtPlan } from "./api-key.rules";
-import { KEY_ID_PATTERN } from "./schema";
+import { durationMs, secretMatchesMasked, validateExpiryAtPlan } from "./api-key.rules";
+import { apiKeySchema, KEY_ID_PATTERN } from "./schema";
+import { validateBlock } from "./schema-validation";
 
 /** What the provider configuration hands to resources and data sources. */
 export interface ProviderContext {
@@ -18,35 +19,33 @@ export interface PlanResult {
   diagnostics: Diagnostic[];
 }
 
-/** Computed attributes that only the server can fill in on create. */
-const SERVER_COMPUTED = ["id", "secret", "masked", "created_at", "last_used_at"] as const;
+/** Attributes only the server sets: unknown until a key is created. */
+const SERVER_COMPUTED = apiKeySchema.attributes.filter((a) => a.computed && !a.optional).map((a) => a.tfName);
+/** Arguments the server fills in when configuration leaves them out (with their defaults, if fixed). */
+const OPTIONAL_COMPUTED = apiKeySchema.attributes.filter((a) => a.computed && a.optional);
 /** Changing these cannot be done in place. */
-const FORCE_NEW = ["type", "account"] as const;
+const FORCE_NEW = apiKeySchema.attributes.filter((a) => a.forcesReplacement).map((a) => a.tfName);
 
 /** `keyform_api_key`: plan, apply, read and import, each a translation to keyform's REST API. */
 export class ApiKeyResource {
   constructor(private readonly ctx: ProviderContext) {}
 
   validate(config: ObjectValue): Diagnostic[] {
-    return validateApiKeyConfig(config);
+    return validateBlock(apiKeySchema, config);
   }
 
   plan(prior: ObjectValue | null, proposed: ObjectValue | null, config: ObjectValue | null): PlanResult {
     if (proposed === null || config === null) return { planned: null, requiresReplace: [], diagnostics: [] };
-    const diagnostics = validateApiKeyConfig(config);
+    const diagnostics = validateBlock(apiKeySchema, config);
     const planned: ObjectValue = { ...proposed };
-    planned.type = config.type ?? "live";
+    // The provider's account is the default of the resource's: a new provider account moves (replaces) keys.
     planned.account = config.account ?? this.ctx.account;
     if (planned.account === null) {
       diagnostics.push(error("No account", "Set account on the resource or on the keyform provider (or KEYFORM_ACCOUNT).", "account"));
     }
+    if (config.type === null) planned.type = "live";
 
-    if (prior === null) {
-      diagnostics.push(...validateExpiryAtPlan(config, this.ctx.now()));
-      for (const attr of SERVER_COMPUTED) planned[attr] = UNKNOWN;
-      planned.expires_at = config.expires_at ?? (config.expires_in === "never" || config.type === "temp" ? unknownUnlessTemp(config) : UNKNOWN);
-      return { planned, requiresReplace: [], diagnostics };
-    }
+    if (prior === null) return this.planCreate(planned, config, diagnostics);
 
     const requiresReplace: PlanResult["requiresReplace"] = [];
     for (const attr of FORCE_NEW) {
@@ -66,18 +65,31 @@ export class ApiKeyResource {
       requiresReplace.push(attributePath("secret"));
     }
     if (requiresReplace.length > 0) {
+      // Terraform plans the new object again with no prior state; this plan only has to show the change.
       for (const attr of SERVER_COMPUTED) planned[attr] = UNKNOWN;
-      if (config.expires_at === null) planned.expires_at = UNKNOWN;
       return { planned, requiresReplace, diagnostics };
     }
 
-    if (!sameValue(config.expires_at, prior.expires_at) && isSet(config.expires_at)) {
+    // Update in place. Expiry arguments move together: the server derives one from the other.
+    if (isSet(config.expires_at) && !sameValue(config.expires_at, prior.expires_at)) {
       diagnostics.push(...validateExpiryAtPlan(config, this.ctx.now()));
+      if (config.expires_in === null) planned.expires_in = UNKNOWN;
     }
     if (config.expires_at === null && isSet(config.expires_in) && !sameValue(config.expires_in, prior.expires_in)) {
       planned.expires_at = config.expires_in === "never" ? null : UNKNOWN;
     }
     return { planned, requiresReplace, diagnostics };
+  }
+
+  private planCreate(planned: ObjectValue, config: ObjectValue, diagnostics: Diagnostic[]): PlanResult {
+    diagnostics.push(...validateExpiryAtPlan(config, this.ctx.now()));
+    for (const attr of SERVER_COMPUTED) planned[attr] = UNKNOWN;
+    for (const a of OPTIONAL_COMPUTED) {
+      if (config[a.tfName] === null && a.tfName !== "account") planned[a.tfName] = a.default ?? UNKNOWN;
+    }
+    if (config.expires_in === "never" && config.expires_at === null) planned.expires_at = null;
+    if (isSet(config.expires_at) && config.expires_in === null) planned.expires_in = null;
+    return { planned, requiresReplace: [], diagnostics };
   }
 
   async apply(prior: ObjectValue | null, planned: ObjectValue | null): Promise<ObjectValue | null> {
@@ -99,7 +111,7 @@ export class ApiKeyResource {
     }
     const patch: PatchKeyBody = {};
     if (planned.name !== prior.name) patch.name = str(planned.name)!;
-    if (!sameValue(planned.scopes, prior.scopes)) patch.scopes = Array.isArray(planned.scopes) ? planned.scopes : [];
+    if (Array.isArray(planned.scopes) && !sameValue(planned.scopes, prior.scopes)) patch.scopes = planned.scopes;
     if (isSet(planned.expires_at) && !sameValue(planned.expires_at, prior.expires_at)) patch.expires_at = str(planned.expires_at)!;
     else if (isSet(planned.expires_in) && !sameValue(planned.expires_in, prior.expires_in)) patch.expires_in = str(planned.expires_in)!;
     const view = Object.keys(patch).length > 0 ? await client.patchKey(account, str(prior.id)!, patch) : await client.getKey(account, str(prior.id)!);
@@ -121,7 +133,7 @@ export class ApiKeyResource {
       created_at: view.created_at,
       last_used_at: view.last_used_at,
       scopes: sameScopes(current.scopes, view.scopes) ? current.scopes : view.scopes,
-      expires_in: current.expires_in === null ? null : view.expires_in,
+      expires_in: view.expires_in,
       expires_at: sameInstant(current.expires_at, view.expires_at) ? current.expires_at : view.expires_at,
     };
   }
@@ -130,16 +142,16 @@ export class ApiKeyResource {
   async import(importId: string): Promise<ObjectValue> {
     const [account, id] = importId.includes("/") ? importId.split("/", 2) : [this.ctx.account, importId];
     if (!account) throw new Error(`Import "${importId}": no account; configure the provider's account or import as ACCOUNT/key_…`);
-    if (!KEY_ID_PATTERN.test(id)) throw new Error(`Import "${importId}": expected a key id such as key_ followed by 24 letters and digits.`);
+    if (!new RegExp(KEY_ID_PATTERN).test(id)) throw new Error(`Import "${importId}": expected a key id such as key_ followed by 24 letters and digits.`);
     const view = await this.ctx.client().getKey(account, id);
     if (view === null || view.status !== "active") throw new Error(`Cannot import ${id}: no active key with this id in account ${account}.`);
     return {
       id: view.id,
       name: view.name,
       type: view.type,
-      expires_in: view.expires_in === "never" ? null : view.expires_in,
+      expires_in: view.expires_in,
       expires_at: view.expires_at,
-      scopes: view.scopes.length === 0 ? null : view.scopes,
+      scopes: view.scopes,
       account: view.account,
       rotate_every: null,
       secret: null,
@@ -160,11 +172,6 @@ export class ApiKeyResource {
   }
 }
 
-function unknownUnlessTemp(config: ObjectValue): Value {
-  // A "never" key has no expiry; a temp key's expiry is set by the server.
-  return config.type === "temp" ? UNKNOWN : null;
-}
-
 /** New state after an apply: what was planned, with the server's values where the plan had none. */
 function stateFromView(view: KeyView, planned: ObjectValue, secret: Value): ObjectValue {
   const pick = (attr: string, fromServer: Value): Value => (isUnknown(planned[attr]) ? fromServer : planned[attr]);
@@ -172,6 +179,8 @@ function stateFromView(view: KeyView, planned: ObjectValue, secret: Value): Obje
     ...planned,
     id: view.id,
     type: pick("type", view.type),
+    expires_in: pick("expires_in", view.expires_in),
+    scopes: isUnknown(planned.scopes) ? view.scopes : planned.scopes,
     account: pick("account", view.account),
     expires_at: pick("expires_at", view.expires_at),
     secret: isUnknown(secret) ? null : secret,

@@ -5,7 +5,9 @@ import { KeyformApiError, KeyformClient } from "./client";
 import { decodeObject, encodeObject, isUnknown, type DynamicValue, type ObjectValue } from "./cty";
 import { error, hasErrors, type Diagnostic } from "./diagnostics";
 import { log } from "./log";
-import { apiKeyDataSourceSchema, apiKeyResourceSchema, attributeNames, providerSchema, RESOURCE_TYPE, toProtoSchema } from "./schema";
+import { API_KEY_TYPE_NAME as RESOURCE_TYPE, apiKeyDataSourceSchema, apiKeySchema as apiKeyResourceSchema, providerSchema } from "./schema";
+import { validateBlock } from "./schema-validation";
+import { attributeNames, toProtoSchema } from "./wire-schema";
 
 const RESOURCE_ATTRS = attributeNames(apiKeyResourceSchema);
 const DATA_ATTRS = attributeNames(apiKeyDataSourceSchema);
@@ -78,11 +80,7 @@ export class KeyformProviderService {
 
   ValidateProviderConfig(req: { config?: DynamicValue }) {
     const config = object(req.config, PROVIDER_ATTRS) ?? {};
-    const diagnostics: Diagnostic[] = [];
-    if (typeof config.endpoint === "string" && !/^https?:\/\/[^\s/]+/.test(config.endpoint)) {
-      diagnostics.push(error("Invalid endpoint", `endpoint must be an http(s) URL, got "${config.endpoint}".`, "endpoint"));
-    }
-    return { diagnostics };
+    return { diagnostics: validateBlock(providerSchema, { endpoint: null, account: null, ...config }) };
   }
 
   ValidateResourceConfig(req: { type_name: string; config?: DynamicValue }) {

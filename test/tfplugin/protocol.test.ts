@@ -2,7 +2,8 @@ import * as grpc from "@grpc/grpc-js";
 import { UNKNOWN, type ObjectValue } from "../../provider/plugin/cty";
 import { MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE } from "../../provider/plugin/plugin-server";
 import { loadProtos } from "../../provider/plugin/proto";
-import { apiKeyDataSourceSchema, apiKeyResourceSchema, attributeNames, providerSchema } from "../../provider/plugin/schema";
+import { apiKeyDataSourceSchema, apiKeySchema, providerSchema } from "../../provider/plugin/schema";
+import { attributeNames } from "../../provider/plugin/wire-schema";
 import { generateSelfSignedCert, certPemFromHandshake } from "../../provider/plugin/tls";
 import { api } from "../support/cli";
 import { dv, fromDv, launchPlugin, parseHandshake, PluginClient } from "./plugin-client";
@@ -10,7 +11,7 @@ import { proposedNew, resourceConfig, startKeyformServer } from "./tfplugin-harn
 
 jest.setTimeout(60_000);
 
-const R = attributeNames(apiKeyResourceSchema);
+const R = attributeNames(apiKeySchema);
 const D = attributeNames(apiKeyDataSourceSchema);
 const P = attributeNames(providerSchema);
 const TYPE = "keyform_api_key";
@@ -135,16 +136,16 @@ describe("tfplugin6.Provider against a real keyform server (MariaDB)", () => {
     const validate = async (values: Record<string, unknown>) =>
       diagSummary(await client.call("ValidateResourceConfig", { type_name: TYPE, config: dv(resourceConfig(values), R) }));
     expect(await validate({ name: "ci-key", expires_in: "90d", scopes: ["alerts:send"] })).toEqual([]);
-    expect(await validate({ name: "bad name!" })).toEqual(["ERROR Invalid key name @name"]);
+    expect(await validate({ name: "bad name!" })).toEqual(["ERROR Invalid name @name"]);
     expect(await validate({ name: "k", expires_in: "3d" })).toEqual(["ERROR Invalid expires_in @expires_in"]);
-    expect(await validate({ name: "k", expires_in: "90d", expires_at: "2030-01-01T00:00:00Z" })).toEqual(["ERROR Conflicting expiry @expires_at"]);
-    expect(await validate({ name: "k", type: "temp", expires_in: "30d" })).toEqual(["ERROR Temp keys take no expiry @expires_in"]);
+    expect(await validate({ name: "k", expires_in: "90d", expires_at: "2030-01-01T00:00:00Z" })).toEqual(["ERROR Conflicting expires_at and expires_in @expires_in"]);
+    expect(await validate({ name: "k", type: "temp", expires_in: "30d" })).toEqual(["ERROR expires_in not allowed here @expires_in"]);
     expect(await validate({ name: "k", rotate_every: "soon" })).toEqual(["ERROR Invalid rotate_every @rotate_every"]);
     // Unknown values (from other resources) are checked once known.
     expect(await validate({ name: UNKNOWN, expires_in: UNKNOWN })).toEqual([]);
 
     const ds = await client.call("ValidateDataResourceConfig", { type_name: TYPE, config: dv({ ...Object.fromEntries(D.map((a) => [a, null])) }, D) });
-    expect(diagSummary(ds)).toEqual(["ERROR Missing key reference @name"]);
+    expect(diagSummary(ds)).toEqual(["ERROR Invalid attribute combination @name"]);
     const pv = await client.call("ValidateProviderConfig", { config: dv({ endpoint: "not a url", account: "acme" }, P) });
     expect(diagSummary(pv)).toEqual(["ERROR Invalid endpoint @endpoint"]);
   });
@@ -236,7 +237,7 @@ describe("tfplugin6.Provider against a real keyform server (MariaDB)", () => {
     // data source by name and by id
     const byName = await client.call("ReadDataSource", { type_name: TYPE, config: dv({ ...Object.fromEntries(D.map((a) => [a, null])), name: "renamed-by-hand" }, D) });
     expect(byName.diagnostics ?? []).toEqual([]);
-    expect(fromDv(byName.state, D)).toMatchObject({ id: s1.id, status: "active", type: "live" });
+    expect(fromDv(byName.state, D)).toMatchObject({ id: s1.id, name: "renamed-by-hand", type: "live", account: "acme" });
 
     // delete: revoked on the server; a later read says the key is gone
     const destroyed = await apply(s2, null, null);

@@ -133,7 +133,7 @@ describeWithTerraform(`real terraform binary (${TERRAFORM ?? "absent: skipped"})
     writeFileSync(join(work, "bad.tf"), 'resource "keyform_api_key" "bad" {\n  name = "not valid!"\n}\n');
     const bad = await terraform(["plan", "-no-color", "-var", 'ci_scopes=["alerts:send"]']);
     expect(bad.code).toBe(1);
-    expect(bad.stderr).toContain("Invalid key name");
+    expect(bad.stderr).toContain("Invalid name");
     expect(bad.stderr).toMatch(/with keyform_api_key\.bad,[\s\S]*name = "not valid!"/);
     rmSync(join(work, "bad.tf"));
 

@@ -1,7 +1,7 @@
 import type { AddressInfo } from "node:net";
 import type { Server } from "node:http";
 import { UNKNOWN, type ObjectValue } from "../../provider/plugin/cty";
-import { apiKeyResourceSchema, type BlockSpec } from "../../provider/plugin/schema";
+import { apiKeySchema, type BlockSchema } from "../../provider/plugin/schema";
 import { ADMIN_TOKEN, Harness } from "../support/harness";
 
 /** The real keyform app on a private MariaDB database, listening on 127.0.0.1 for the plugin. */
@@ -27,11 +27,11 @@ export async function startKeyformServer(): Promise<{ harness: Harness; endpoint
  * What Terraform proposes before asking the provider: configuration values, and for computed
  * attributes the configuration must leave alone, the prior state (Terraform's objchange.ProposedNew).
  */
-export function proposedNew(prior: ObjectValue | null, config: ObjectValue, schema: BlockSpec = apiKeyResourceSchema): ObjectValue {
+export function proposedNew(prior: ObjectValue | null, config: ObjectValue, schema: BlockSchema = apiKeySchema): ObjectValue {
   const out: ObjectValue = {};
   for (const a of schema.attributes) {
-    const c = config[a.name] ?? null;
-    out[a.name] = a.computed && c === null ? (prior ? prior[a.name] : null) : c;
+    const c = config[a.tfName] ?? null;
+    out[a.tfName] = a.computed && c === null ? (prior ? prior[a.tfName] : null) : c;
   }
   return out;
 }
@@ -39,7 +39,7 @@ export function proposedNew(prior: ObjectValue | null, config: ObjectValue, sche
 /** A resource configuration: every attribute present, null unless given. */
 export function resourceConfig(values: Partial<Record<string, unknown>>): ObjectValue {
   const out: ObjectValue = {};
-  for (const a of apiKeyResourceSchema.attributes) out[a.name] = (values[a.name] as ObjectValue[string]) ?? null;
+  for (const a of apiKeySchema.attributes) out[a.tfName] = (values[a.tfName] as ObjectValue[string]) ?? null;
   return out;
 }
 
