@@ -1,6 +1,7 @@
-import { chmodSync, existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import type { Command } from "commander";
 import { homedir } from "node:os";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 
 export interface InstallProviderOptions {
   /** Provider version to install as, e.g. "0.1.0" (what `required_providers` pins). */
@@ -68,4 +69,42 @@ function pluginCommand(entry?: string): string[] {
 /** The `dev_overrides` alternative: a CLI configuration block that points Terraform at a directory. */
 export function devOverridesConfig(installedDir: string): string {
   return `provider_installation {\n  dev_overrides {\n    "keyform/keyform" = ${JSON.stringify(installedDir)}\n  }\n  direct {}\n}\n`;
+}
+
+/** The keyform package version: the default version to install the provider as. */
+export function packageVersion(): string {
+  for (let dir = __dirname, i = 0; i < 5; dir = dirname(dir), i++) {
+    const file = join(dir, "package.json");
+    if (!existsSync(file)) continue;
+    const pkg = JSON.parse(readFileSync(file, "utf8")) as { name?: string; version?: string };
+    if (pkg.name === "keyform" && pkg.version) return pkg.version;
+  }
+  return "0.1.0";
+}
+
+interface CommandIO {
+  stdout: { write(s: string): unknown };
+}
+
+/**
+ * `keyform provider install [--version V] [--home DIR] [--dev-overrides]`, for the keyform CLI to mount:
+ * `registerProviderCommands(program, io, run)` next to the other `register*` calls in server/cli/main.ts.
+ */
+export function registerProviderCommands(program: Command, io: CommandIO, run: (fn: () => Promise<number | void>) => void): void {
+  const provider = program.command("provider").description("The keyform Terraform provider (terraform-provider-keyform)");
+  provider
+    .command("install")
+    .description("Install terraform-provider-keyform into Terraform's local plugin directory, so `terraform init` finds keyform/keyform offline")
+    .option("--version <version>", "version to install as (what required_providers pins)", packageVersion())
+    .option("--home <dir>", "home directory holding .terraform.d", homedir())
+    .option("--dev-overrides", "also print a dev_overrides block for ~/.terraformrc")
+    .action((o: { version: string; home: string; devOverrides?: boolean }) =>
+      run(async () => {
+        const installed = installProvider({ version: o.version, home: o.home });
+        io.stdout.write(`Installed keyform/keyform ${o.version}: ${installed.path}\n`);
+        io.stdout.write(`In Terraform: required_providers { keyform = { source = "keyform/keyform", version = "${o.version}" } }\n`);
+        if (o.devOverrides) io.stdout.write(`\n# ~/.terraformrc (skips terraform init for keyform/keyform)\n${devOverridesConfig(installed.dir)}`);
+        return 0;
+      }),
+    );
 }
