@@ -73,7 +73,8 @@ export class ApiKeyResource {
     // Update in place. Expiry arguments move together: the server derives one from the other.
     if (isSet(config.expires_at) && !sameValue(config.expires_at, prior.expires_at)) {
       diagnostics.push(...validateExpiryAtPlan(config, this.ctx.now()));
-      if (config.expires_in === null) planned.expires_in = UNKNOWN;
+      // The server forgets expires_in when given expires_at; one given before shows as changing.
+      if (config.expires_in === null && prior.expires_in !== null) planned.expires_in = UNKNOWN;
     }
     if (config.expires_at === null && isSet(config.expires_in) && !sameValue(config.expires_in, prior.expires_in)) {
       planned.expires_at = config.expires_in === "never" ? null : UNKNOWN;
@@ -87,6 +88,7 @@ export class ApiKeyResource {
     for (const a of OPTIONAL_COMPUTED) {
       if (config[a.tfName] === null && a.tfName !== "account") planned[a.tfName] = a.default ?? UNKNOWN;
     }
+    if (config.scopes === null) planned.scopes = []; // a key created without scopes has none
     if (config.expires_in === "never" && config.expires_at === null) planned.expires_at = null;
     if (isSet(config.expires_at) && config.expires_in === null) planned.expires_in = null;
     return { planned, requiresReplace: [], diagnostics };
