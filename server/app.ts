@@ -9,13 +9,14 @@ import { errorMiddleware } from "./errors/error.middleware";
 import type { RouteDef } from "./http/route";
 import { mountRoutes } from "./http/router";
 import { keyRoutes } from "./keys/key.routes";
+import { stackRoutes } from "./stacks/stack.routes";
 import { verifyRoutes } from "./verify/verify.routes";
 
 const REQUEST_ID_RE = /^[A-Za-z0-9._-]{1,64}$/;
 
 /** Every API route, declared once; also the input of the OpenAPI document. */
 export function apiRoutes(s: Services): RouteDef[] {
-  return [...accountRoutes(s.accounts), ...keyRoutes(s.keys), ...verifyRoutes(s.verify), ...(s.extraRoutes ?? [])];
+  return [...accountRoutes(s.accounts), ...keyRoutes(s.keys), ...verifyRoutes(s.verify), ...stackRoutes(s.stacks, s.settings.planConfigLimitBytes), ...(s.extraRoutes ?? [])];
 }
 
 /** Builds the Express app. Never listens: `keyform serve` (and tests) decide where. */

@@ -15,6 +15,9 @@ import { Metrics } from "./observability/metrics";
 import type { Store } from "./store/store";
 import { UsageRecorder } from "./usage/usage.recorder";
 import { VerifyService } from "./verify/verify.service";
+import { PlanRepository } from "./stacks/plan.repository";
+import { StackRepository } from "./stacks/stack.repository";
+import { StackService } from "./stacks/stack.service";
 
 export interface Services {
   store: Store;
@@ -31,6 +34,7 @@ export interface Services {
   accounts: AccountService;
   keys: KeyService;
   verify: VerifyService;
+  stacks: StackService;
   /** Routes and mounts added by other modules (reconciler, console). */
   extraRoutes?: RouteDef[];
   extraMounts?: Array<(app: Express) => void>;
@@ -54,11 +58,12 @@ export function buildServices(store: Store, settings: Settings, logger: Logger, 
   const accounts = new AccountService(store, accountRepo, keyRepo, auditRepo, settings, clock);
   const keys = new KeyService(store, keyRepo, accountRepo, auditRepo, usage, cache, settings, clock);
   const verify = new VerifyService(resolver, keyRepo, usage, clock, (code) => metrics.verifications.inc({ code }));
+  const stacks = new StackService(store, new StackRepository(store), new PlanRepository(store), keyRepo, accountRepo, auditRepo, keys, cache, metrics, settings, clock);
   usage.start();
   const purge = setInterval(() => void usage.purgeOld(clock()).catch(() => undefined), 3600_000);
   purge.unref();
   return {
-    store, settings, logger, clock, metrics, accountRepo, keyRepo, auditRepo, cache, usage, auth, accounts, keys, verify,
+    store, settings, logger, clock, metrics, accountRepo, keyRepo, auditRepo, cache, usage, auth, accounts, keys, verify, stacks,
     async shutdown() {
       clearInterval(purge);
       await usage.stop();

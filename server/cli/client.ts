@@ -28,6 +28,10 @@ export class KeyformClient {
     this.token = opts.token ?? process.env.KEYFORM_TOKEN;
   }
 
+  authHeaders(): Record<string, string> {
+    return this.token ? { authorization: `Bearer ${this.token}` } : {};
+  }
+
   async request<T = unknown>(method: string, path: string, body?: unknown): Promise<T> {
     let res: Response;
     try {

@@ -149,6 +149,20 @@ export class KeyRepository {
     return { keys: Number(rows[0]?.n_keys ?? 0), temp: Number(rows[0]?.n_temp ?? 0) };
   }
 
+  /** Names held by more than one active key of an account (must be none after any write). */
+  async duplicateActiveNames(tx: EntityManager, accountId: string, now: number): Promise<string[]> {
+    const active = statusCondition("active");
+    const rows: Row[] = await tx.query(`SELECT k.name FROM api_keys k WHERE k.account_id = ? AND ${active.sql} GROUP BY k.name HAVING COUNT(*) > 1`, [accountId, now]);
+    return rows.map((r) => String(r.name));
+  }
+
+  /** Every active key name of an account → key id. */
+  async activeNames(accountId: string, now: number): Promise<Record<string, string>> {
+    const active = statusCondition("active");
+    const rows: Row[] = await this.store.manager.query(`SELECT k.id, k.name FROM api_keys k WHERE k.account_id = ? AND ${active.sql}`, [accountId, now]);
+    return Object.fromEntries(rows.map((r) => [String(r.name), String(r.id)]));
+  }
+
   /** Active key names of an account that collide with any of `names`. */
   async activeNamesTaken(accountId: string, names: string[], now: number, tx: EntityManager, exceptIds: string[] = []): Promise<Set<string>> {
     if (names.length === 0) return new Set();

@@ -55,12 +55,9 @@ export async function serve(io: CliIO, opts: ServeOptions): Promise<number> {
     server.once("error", rej);
     server.listen(port, opts.host, () => res());
   });
-  const addr = server.address();
-  const bound = typeof addr === "object" && addr ? addr.port : port;
-  out(io, `keyform listening on http://${opts.host}:${bound} (${store.dialect === "sqlite" ? "embedded SQLite " + databaseUrl!.slice(7) : "MySQL"})`);
-
   // Graceful shutdown: stop accepting, let in-flight requests and applies finish, flush usage, close the pool.
-  return new Promise<number>((resolveExit) => {
+  // Handlers go in before the "listening" line, so a supervisor's SIGTERM right after it is never lost.
+  const exited = new Promise<number>((resolveExit) => {
     let stopping = false;
     const stop = (signal: string) => {
       if (stopping) return;
@@ -83,6 +80,10 @@ export async function serve(io: CliIO, opts: ServeOptions): Promise<number> {
     process.once("SIGTERM", () => stop("SIGTERM"));
     process.once("SIGINT", () => stop("SIGINT"));
   });
+  const addr = server.address();
+  const bound = typeof addr === "object" && addr ? addr.port : port;
+  out(io, `keyform listening on http://${opts.host}:${bound} (${store.dialect === "sqlite" ? "embedded SQLite " + databaseUrl!.slice(7) : "MySQL"})`);
+  return exited;
 }
 
 export function registerServe(program: Command, io: CliIO, setExit: (p: Promise<number>) => void): void {

@@ -1,0 +1,146 @@
+import { parseAddress } from "./expression";
+import type { KeyValues, LiveKey, ResourceChangeEntry, StateResource, ValuesResource } from "./reconciler.types";
+
+/** Terraform's provider address for keyform (source `keyform/keyform`). */
+export const PROVIDER_NAME = "registry.terraform.io/keyform/keyform";
+export const RESOURCE_TYPE = "keyform_api_key";
+
+export const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
+
+/** Instants compare as instants; `2027-01-01T00:00:00Z` equals `2027-01-01T00:00:00.000Z`. */
+export function sameInstant(a: string | null, b: string | null): boolean {
+  if (a === null || b === null) return a === b;
+  const ta = Date.parse(a);
+  const tb = Date.parse(b);
+  return Number.isNaN(ta) || Number.isNaN(tb) ? a === b : ta === tb;
+}
+
+export const sortedScopes = (scopes: readonly string[]): string[] => [...new Set(scopes)].sort();
+
+/** The object as the stack last wrote it. */
+export function storedValues(r: StateResource): KeyValues {
+  const a = r.attributes;
+  return {
+    account: r.account,
+    created_at: a.created_at,
+    expires_at: a.expires_at,
+    expires_in: a.expires_in,
+    id: r.keyId,
+    last_used_at: null,
+    masked: a.masked,
+    name: a.name,
+    rotate_every: a.rotate_every,
+    scopes: sortedScopes(a.scopes),
+    status: "active",
+    type: a.type,
+  };
+}
+
+/** The object as the database holds it now (refresh). `rotate_every` lives only in stack state. */
+export function liveValues(k: LiveKey, rotateEvery: string | null, now: number): KeyValues {
+  return {
+    account: k.account,
+    created_at: iso(k.createdAt),
+    expires_at: iso(k.expiresAt),
+    expires_in: k.expiresIn,
+    id: k.id,
+    last_used_at: iso(k.lastUsedAt),
+    masked: k.masked,
+    name: k.name,
+    rotate_every: rotateEvery,
+    scopes: sortedScopes(k.scopes),
+    status: effectiveStatus(k, now),
+    type: k.type,
+  };
+}
+
+/** Status as of `now`, so a plan made a second after expiry sees the key expired. */
+export function effectiveStatus(k: LiveKey, now: number): LiveKey["status"] {
+  if (k.revokedAt !== null || k.status === "revoked") return "revoked";
+  if (k.status === "active" && k.expiresAt !== null && k.expiresAt <= now) return "expired";
+  return k.status;
+}
+
+/** Attributes whose difference between stored state and the database is drift (last_used_at is not). */
+export const DRIFT_ATTRIBUTES = ["account", "expires_at", "expires_in", "masked", "name", "scopes", "status", "type"] as const;
+
+export function differingAttributes(a: Partial<KeyValues>, b: Partial<KeyValues>, attrs: readonly (keyof KeyValues)[]): string[] {
+  return attrs.filter((k) => !valueEqual(k, a[k], b[k]));
+}
+
+export function valueEqual(attr: string, a: unknown, b: unknown): boolean {
+  if (attr === "expires_at" || attr === "created_at" || attr === "last_used_at") {
+    return sameInstant((a as string | null) ?? null, (b as string | null) ?? null);
+  }
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/** Terraform's `*_sensitive` object: secret is sensitive; lists carry one `false` per element. */
+export function sensitiveShape(v: Partial<KeyValues> | null): Record<string, unknown> | false {
+  if (!v) return false;
+  return { scopes: (v.scopes ?? []).map(() => false), secret: true };
+}
+
+/** Terraform's `after_unknown` object for a planned value. */
+export function unknownShape(after: Partial<KeyValues> | null, unknown: readonly string[]): Record<string, unknown> | false {
+  if (!after) return false;
+  const out: Record<string, unknown> = {};
+  for (const k of [...unknown, ...(after.scopes ? ["scopes"] : [])].sort()) {
+    out[k] = k === "scopes" ? (after.scopes ?? []).map(() => false) : true;
+  }
+  return out;
+}
+
+/** Drops unknown attributes from a value (Terraform leaves them out of `after`). */
+export function knownPart(v: KeyValues, unknown: readonly string[]): Partial<KeyValues> {
+  const out: Partial<KeyValues> = {};
+  for (const k of Object.keys(v).sort() as (keyof KeyValues)[]) {
+    if (!unknown.includes(k)) (out as Record<string, unknown>)[k] = v[k];
+  }
+  return out;
+}
+
+export function addressParts(address: string): { mode: "managed" | "data"; type: string; name: string; index?: number | string } {
+  return parseAddress(address) ?? { mode: "managed", type: RESOURCE_TYPE, name: address };
+}
+
+export function changeEntry(
+  address: string,
+  change: ResourceChangeEntry["change"],
+  extra: { previous_address?: string; action_reason?: ResourceChangeEntry["action_reason"] } = {},
+): ResourceChangeEntry {
+  const p = addressParts(address);
+  const entry: ResourceChangeEntry = { address, mode: p.mode, type: p.type, name: p.name } as ResourceChangeEntry;
+  if (p.index !== undefined) entry.index = p.index;
+  if (extra.previous_address) entry.previous_address = extra.previous_address;
+  entry.provider_name = PROVIDER_NAME;
+  entry.change = change;
+  if (extra.action_reason) entry.action_reason = extra.action_reason;
+  return entry;
+}
+
+export function valuesResource(address: string, values: Partial<KeyValues>, sensitive: Record<string, unknown>): ValuesResource {
+  const p = addressParts(address);
+  const r = { address, mode: p.mode, type: p.type, name: p.name } as ValuesResource;
+  if (p.index !== undefined) r.index = p.index;
+  r.provider_name = PROVIDER_NAME;
+  r.schema_version = 0;
+  r.values = values;
+  r.sensitive_values = sensitive;
+  return r;
+}
+
+export function deepEqual(a: unknown, b: unknown): boolean {
+  return JSON.stringify(canonical(a)) === JSON.stringify(canonical(b));
+}
+
+/** A copy with object keys sorted, so key order in the input never changes the output. */
+export function canonical(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(canonical);
+  if (v && typeof v === "object") {
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(v).sort()) out[k] = canonical((v as Record<string, unknown>)[k]);
+    return out;
+  }
+  return v;
+}

@@ -1,0 +1,596 @@
+import { compareAddresses, resourceOf } from "./expression";
+import { parseDuration } from "../keys/expiry";
+import { buildConfiguration } from "./plan-configuration";
+import { destroyOrder, topoOrder } from "./plan-order";
+import { checkPolicies } from "./plan-policy";
+import { planOutputs } from "./plan-outputs";
+import {
+  changeEntry,
+  differingAttributes,
+  DRIFT_ATTRIBUTES,
+  knownPart,
+  liveValues,
+  sensitiveShape,
+  sortedScopes,
+  storedValues,
+  unknownShape,
+  valueEqual,
+  valuesResource,
+} from "./plan-values";
+import type {
+  ActionReason,
+  ChangeAction,
+  CurrentState,
+  DesiredConfig,
+  DesiredKey,
+  DesiredResource,
+  Diagnostic,
+  KeyValues,
+  Plan,
+  PlannedChange,
+  PlanOptions,
+  ResourceChangeEntry,
+  StateResource,
+  ValuesResource,
+} from "./reconciler.types";
+
+/** Everything the planner knows about one resource instance address. */
+export interface PlanNode {
+  address: string;
+  desired?: DesiredResource;
+  state?: StateResource;
+  previousAddress?: string;
+  importId?: string;
+  /** Values as the stack last stored them (null for imports and new resources). */
+  stored: KeyValues | null;
+  /** Refreshed values (null: no object, or it vanished outside). */
+  before: KeyValues | null;
+  /** A state entry whose key was revoked or deleted outside the stack. */
+  gone: boolean;
+  driftAttrs: string[];
+  regenerated: boolean;
+  action: ChangeAction;
+  tfActions: string[];
+  actionReason?: ActionReason;
+  reason?: string;
+  replacePaths: string[][];
+  updates: Array<keyof DesiredKey>;
+  desiredKey?: DesiredKey;
+  after: KeyValues | null;
+  unknown: string[];
+  dependencies: string[];
+  selected: boolean;
+}
+
+const CREATED_UNKNOWN = ["created_at", "id", "masked", "secret"];
+
+/**
+ * Diffs the desired configuration against the stack's state and the live key rows. Pure: the same
+ * arguments always give the same plan, byte for byte.
+ */
+export function plan(desired: DesiredConfig, current: CurrentState, now: number, options: PlanOptions = {}): Plan {
+  const opts = {
+    refresh: options.refresh !== false,
+    destroy: options.destroy === true,
+    replace: [...new Set(options.replace ?? [])].sort(compareAddresses),
+    target: [...new Set(options.target ?? [])].sort(compareAddresses),
+  };
+  const diagnostics: Diagnostic[] = desired.diagnostics.map((d) => ({ ...d }));
+  const nodes = new Map<string, PlanNode>();
+  const node = (address: string): PlanNode => {
+    let n = nodes.get(address);
+    if (!n) {
+      n = { address, stored: null, before: null, gone: false, driftAttrs: [], regenerated: false, action: "noop", tfActions: ["no-op"], replacePaths: [], updates: [], after: null, unknown: [], dependencies: [], selected: true };
+      nodes.set(address, n);
+    }
+    return n;
+  };
+
+  // 1. State, with moved blocks applied (in declaration order, so chains resolve).
+  const state = [...(current.state?.resources ?? [])].sort((a, b) => compareAddresses(a.address, b.address));
+  const located = new Map<string, { resource: StateResource; previous?: string }>();
+  for (const r of state) located.set(r.address, { resource: r });
+  for (const move of desired.moves) {
+    const fromIsResource = resourceOf(move.from) === move.from;
+    for (const address of [...located.keys()].sort(compareAddresses)) {
+      const matches = fromIsResource ? resourceOf(address) === move.from : address === move.from;
+      if (!matches) continue;
+      const to = fromIsResource ? move.to + address.slice(move.from.length) : move.to;
+      if (located.has(to)) {
+        diagnostics.push({
+          severity: "warning",
+          summary: "Unresolved resource instance address changes",
+          detail: `Terraform tried to adjust resource instance addresses in the prior state based on change information recorded in the configuration, but some adjustments did not succeed: cannot move ${address} to ${to}, because that address is already in use.`,
+          address: to,
+        });
+        continue;
+      }
+      const entry = located.get(address)!;
+      located.delete(address);
+      located.set(to, { resource: entry.resource, previous: entry.previous ?? address });
+    }
+  }
+
+  // 2. Refresh.
+  for (const [address, { resource, previous }] of located) {
+    const n = node(address);
+    n.state = resource;
+    if (previous) n.previousAddress = previous;
+    n.stored = storedValues(resource);
+    n.dependencies = [...resource.dependencies];
+    if (!opts.refresh) {
+      n.before = n.stored;
+      continue;
+    }
+    const live = current.liveKeys[resource.keyId];
+    const foreign = live && live.stack !== null && live.stack !== current.stack;
+    if (!live || live.revokedAt !== null || live.status === "revoked" || foreign) {
+      n.gone = true;
+      n.before = null;
+      continue;
+    }
+    n.before = liveValues(live, resource.attributes.rotate_every, now);
+    n.driftAttrs = differingAttributes(n.stored, n.before, DRIFT_ATTRIBUTES);
+    n.regenerated = live.generation !== resource.generation;
+  }
+
+  // 3. Imports.
+  const importedIds = new Set<string>();
+  if (!opts.destroy) {
+    for (const imp of desired.imports) {
+      const existing = nodes.get(imp.to);
+      if (existing?.state) {
+        if (existing.state.keyId !== imp.id) {
+          diagnostics.push({ severity: "error", summary: "Resource already managed by Terraform", detail: `${imp.to} is already managed by this stack as ${existing.state.keyId}; remove it from the stack before importing ${imp.id}.`, address: imp.to });
+        }
+        continue;
+      }
+      const target = desired.resources.find((r) => r.address === imp.to);
+      const refusal = importRefusal(imp, target?.account ?? null, current, importedIds, nodes);
+      if (refusal) {
+        diagnostics.push({ severity: "error", ...refusal, address: imp.to });
+        continue;
+      }
+      importedIds.add(imp.id);
+      const live = (current.liveKeys[imp.id] ?? current.lookups.byId[imp.id])!;
+      const n = node(imp.to);
+      n.importId = imp.id;
+      n.before = liveValues(live, null, now);
+    }
+  }
+
+  // 4. Desired instances.
+  const desiredByAddress = new Map<string, DesiredResource>();
+  if (!opts.destroy) for (const r of desired.resources) desiredByAddress.set(r.address, r);
+  for (const r of desiredByAddress.values()) node(r.address).desired = r;
+  const instanceDeps = (r: DesiredResource): string[] => {
+    const out = new Set<string>();
+    for (const dep of r.dependsOn) {
+      if (dep.startsWith("data.")) continue;
+      if (desiredByAddress.has(dep)) out.add(dep);
+      else for (const a of desiredByAddress.keys()) if (resourceOf(a) === dep) out.add(a);
+    }
+    out.delete(r.address);
+    return [...out].sort(compareAddresses);
+  };
+  for (const r of desiredByAddress.values()) nodes.get(r.address)!.dependencies = instanceDeps(r);
+  const { order: desiredOrder, cycle } = topoOrder([...desiredByAddress.keys()], (a) => nodes.get(a)!.dependencies);
+  if (cycle.length) {
+    diagnostics.push({ severity: "error", summary: "Cycle", detail: `Cycle: ${cycle.join(", ")}`, address: cycle[0] });
+  }
+
+  // 5. Actions for resources in configuration (dependency order, so replace_triggered_by sees its causes).
+  const accountOf = (n: PlanNode) => n.desired?.account ?? n.state?.account ?? n.before?.account ?? "";
+  for (const address of desiredOrder) planDesired(nodes.get(address)!, nodes, current, now, opts.replace, diagnostics);
+
+  // 6. Objects in state without configuration.
+  const removed = new Map(desired.removed.map((r) => [r.from, r.destroy]));
+  for (const n of nodes.values()) {
+    if (n.desired) continue;
+    if (n.gone) {
+      n.action = "forget";
+      n.reason = "deleted_outside";
+      n.tfActions = [];
+      continue;
+    }
+    if (n.importId) continue; // import target without configuration was already reported by the parser
+    const keep = removed.get(n.address) ?? removed.get(resourceOf(n.address));
+    if (keep === false) {
+      n.action = "forget";
+      n.tfActions = ["forget"];
+      continue;
+    }
+    n.action = "delete";
+    n.tfActions = ["delete"];
+    if (!opts.destroy) {
+      const expansion = desired.expansion[resourceOf(n.address)];
+      n.actionReason =
+        expansion === "count" ? "delete_because_count_index" : expansion === "for_each" ? "delete_because_each_key" : "delete_because_no_resource_config";
+    }
+  }
+  // 7. Targeting.
+  if (opts.target.length) {
+    const selected = new Set<string>();
+    const visit = (a: string) => {
+      if (selected.has(a)) return;
+      selected.add(a);
+      for (const d of nodes.get(a)?.dependencies ?? []) if (nodes.get(d)?.desired) visit(d);
+    };
+    for (const a of nodes.keys()) if (opts.target.some((t) => t === a || t === resourceOf(a))) visit(a);
+    for (const n of nodes.values()) n.selected = selected.has(n.address);
+    diagnostics.push({
+      severity: "warning",
+      summary: "Resource targeting is in effect",
+      detail: "You are creating a plan with the -target option, which means that the result of this plan may not represent all of the changes requested by the current configuration.\n\nThe -target option is not for routine use, and is provided only for exceptional situations such as recovering from errors or mistakes, or when Terraform specifically suggests to use it as part of an error message.",
+    });
+  }
+  for (const a of opts.replace) {
+    if (!nodes.get(a)?.before) {
+      diagnostics.push({ severity: "warning", summary: "Replace target not found", detail: `The -replace address ${a} matches no object in this stack; it was ignored.`, address: a });
+    }
+  }
+
+  // 8. prevent_destroy.
+  const configByAddress = new Map(desired.resources.map((r) => [r.address, r]));
+  for (const n of [...nodes.values()].sort((a, b) => compareAddresses(a.address, b.address))) {
+    if (!n.selected) continue;
+    // Destroy plans still honour the configuration's prevent_destroy.
+    const lc = configByAddress.get(n.address)?.lifecycle;
+    if (lc?.prevent_destroy && (n.action === "delete" || n.action === "replace")) {
+      diagnostics.push({
+        severity: "error",
+        summary: "Instance cannot be destroyed",
+        detail: `Resource ${n.address} has lifecycle.prevent_destroy set, but the plan calls for this resource to be destroyed. To avoid this error and continue with the plan, either disable lifecycle.prevent_destroy or reduce the scope of the plan using the -target flag.`,
+        address: n.address,
+      });
+    }
+  }
+  if ([...nodes.values()].some((n) => n.selected && n.tfActions[0] === "forget")) {
+    diagnostics.push({
+      severity: "warning",
+      summary: "Some objects will no longer be managed by Terraform",
+      detail: `If you apply this plan, keyform will discard its tracking information for the following objects, but it will not delete them:\n${[...nodes.values()].filter((n) => n.selected && n.tfActions[0] === "forget").map((n) => ` - ${n.address}`).sort().join("\n")}\n\nAfter applying this plan, the stack will no longer manage these keys; they stay active.`,
+    });
+  }
+
+  // 9. Apply order: forgets, deletes (dependents first), then the rest in dependency order.
+  const selected = [...nodes.values()].filter((n) => n.selected);
+  const forgets = selected.filter((n) => n.action === "forget").map((n) => n.address).sort(compareAddresses);
+  const deletes = destroyOrder(
+    selected.filter((n) => n.action === "delete").map((n) => n.address),
+    (a) => nodes.get(a)!.dependencies,
+  );
+  const rest = desiredOrder.filter((a) => nodes.get(a)!.selected);
+  const ordered = [...forgets, ...deletes, ...rest].map((a) => nodes.get(a)!);
+
+  const changes: PlannedChange[] = ordered.map((n) => toChange(n, accountOf(n)));
+  const notes: Record<string, string[]> = {};
+  for (const n of ordered) {
+    const lines = noteLines(n);
+    if (lines.length) notes[n.address] = lines;
+  }
+
+  // 10. Policy (names, expiry, scopes, accounts, limits) over the ordered steps.
+  diagnostics.push(...checkPolicies(ordered, changes, current, now));
+
+  // 11. Data sources and outputs.
+  const { dataValues, outputs, outputChanges, plannedOutputs, priorOutputs, diagnostics: outputDiags } = planOutputs(desired, current, nodes, opts, now);
+  diagnostics.push(...outputDiags);
+
+  // 12. Terraform JSON pieces.
+  const resourceChanges: ResourceChangeEntry[] = [];
+  const resourceDrift: ResourceChangeEntry[] = [];
+  const plannedResources: ValuesResource[] = [];
+  const priorResources: ValuesResource[] = [];
+  for (const n of [...nodes.values()].sort((a, b) => compareAddresses(a.address, b.address))) {
+    if (n.before && !n.importId) priorResources.push(valuesResource(n.address, n.before, sensitiveShape(n.before) || {}));
+    if (!n.selected) continue;
+    if (opts.refresh && n.stored && (n.gone || n.driftAttrs.length)) {
+      resourceDrift.push(
+        changeEntry(
+          n.address,
+          {
+            actions: n.gone ? ["delete"] : ["update"],
+            before: n.stored,
+            after: n.gone ? null : n.before,
+            after_unknown: n.gone ? false : unknownShape(n.before, []),
+            before_sensitive: sensitiveShape(n.stored),
+            after_sensitive: sensitiveShape(n.gone ? null : n.before),
+          },
+          n.previousAddress ? { previous_address: n.previousAddress } : {},
+        ),
+      );
+    }
+    if (n.tfActions.length === 0) continue;
+    const after = n.after ? knownPart(n.after, n.unknown) : null;
+    const change: ResourceChangeEntry["change"] = {
+      actions: n.tfActions,
+      before: n.before,
+      after,
+      after_unknown: unknownShape(after, n.after ? n.unknown : []),
+      before_sensitive: sensitiveShape(n.before),
+      after_sensitive: sensitiveShape(after),
+    };
+    if (n.replacePaths.length) change.replace_paths = n.replacePaths;
+    if (n.importId) change.importing = { id: n.importId };
+    resourceChanges.push(changeEntry(n.address, change, { previous_address: n.previousAddress, action_reason: n.actionReason }));
+    if (after) plannedResources.push(valuesResource(n.address, after, sensitiveShape(after) || {}));
+  }
+  for (const [address, values] of Object.entries(dataValues).sort(([a], [b]) => compareAddresses(a, b))) {
+    plannedResources.push(valuesResource(address, values, {}));
+    priorResources.push(valuesResource(address, values, {}));
+  }
+  priorResources.sort((a, b) => compareAddresses(a.address, b.address));
+  plannedResources.sort((a, b) => compareAddresses(a.address, b.address));
+
+  const summary = { import: 0, add: 0, change: 0, destroy: 0, forget: 0 };
+  for (const n of selected) {
+    if (n.importId) summary.import++;
+    if (n.action === "create") summary.add++;
+    if (n.action === "replace") (summary.add++, summary.destroy++);
+    if (n.action === "delete") summary.destroy++;
+    if (n.action === "update" || (n.action === "import" && n.updates.length)) summary.change++;
+    if (n.tfActions[0] === "forget") summary.forget++;
+  }
+  const errored = diagnostics.some((d) => d.severity === "error");
+  const resourceChanged = changes.some((c) => c.action !== "noop");
+  const outputChanged = Object.values(outputChanges).some((c) => c.actions[0] !== "no-op");
+
+  return {
+    stack: current.stack,
+    createdAt: now,
+    options: opts,
+    changes,
+    outputs,
+    summary,
+    diagnostics: sortDiagnostics(diagnostics),
+    errored,
+    hasChanges: resourceChanged || outputChanged,
+    terraform: {
+      resourceDrift,
+      resourceChanges,
+      outputChanges,
+      plannedValues: { outputs: plannedOutputs, resources: plannedResources },
+      priorState: current.state || priorResources.length ? { outputs: priorOutputs, resources: priorResources } : null,
+      configuration: buildConfiguration(desired),
+    },
+    notes,
+  };
+}
+
+/** Why an import block cannot be honoured, or null. Another account's key reads as non-existent. */
+function importRefusal(
+  imp: { id: string; to: string },
+  account: string | null,
+  current: CurrentState,
+  importedIds: Set<string>,
+  nodes: Map<string, PlanNode>,
+): { summary: string; detail: string } | null {
+  if (!/^key_[0-9A-Za-z]{24}$/.test(imp.id)) {
+    return {
+      summary: "Invalid import id",
+      detail: `"${imp.id}" is not a keyform key id (key_ followed by 24 characters). Import by id, never by secret: a legacy key is first added with POST /v1/accounts/:account/keys/import, then imported here by its id.`,
+    };
+  }
+  if (importedIds.has(imp.id)) return { summary: "Duplicate import", detail: `Key ${imp.id} is imported to more than one address.` };
+  const live = current.liveKeys[imp.id] ?? current.lookups.byId[imp.id];
+  if (!live || (account !== null && live.account !== account)) {
+    return {
+      summary: "Cannot import non-existent remote object",
+      detail: `While attempting to import an existing object to "${imp.to}", the provider detected that no object exists with the given id: there is no key ${imp.id} in account ${account ?? "(unknown)"}.`,
+    };
+  }
+  if (live.revokedAt !== null || live.status !== "active") {
+    return { summary: "Cannot import an inactive key", detail: `Key ${imp.id} is ${live.revokedAt !== null ? "revoked" : live.status}; only active keys can be imported.` };
+  }
+  if (live.stack !== null && live.stack !== current.stack) {
+    return { summary: "Key is managed by another stack", detail: `Key ${imp.id} is managed by stack "${live.stack}"${live.stackAddress ? ` as ${live.stackAddress}` : ""}; a key belongs to one stack at a time.` };
+  }
+  const holder = [...nodes.values()].find((n) => n.state?.keyId === imp.id);
+  if (holder || live.stack === current.stack) {
+    return { summary: "Resource already managed by Terraform", detail: `Key ${imp.id} is already managed by this stack as ${holder?.address ?? live.stackAddress ?? "another address"}; use a moved block to change its address.` };
+  }
+  return null;
+}
+
+/** Reasons are decided here; policy checks come later. */
+function planDesired(n: PlanNode, nodes: Map<string, PlanNode>, current: CurrentState, now: number, replace: string[], diagnostics: Diagnostic[]): void {
+  const d = n.desired!;
+  const b = n.before;
+  const lc = d.lifecycle;
+  const ignored = (attr: string) => b !== null && (lc.ignore_changes === "all" || lc.ignore_changes.includes(attr));
+  const maxExpiry = d.account ? current.accounts[d.account]?.maxExpiry ?? null : null;
+
+  const type = ignored("type") ? b!.type : d.args.type ?? b?.type ?? "live";
+  const name = ignored("name") ? b!.name : d.args.name ?? b?.name ?? "";
+  const scopes = ignored("scopes") ? b!.scopes : sortedScopes(d.args.scopes ?? []);
+  const rotateEvery = ignored("rotate_every") ? b!.rotate_every : d.args.rotate_every;
+  const account = ignored("account") ? b!.account : d.account ?? b?.account ?? "";
+  const expiryIgnored = ignored("expires_in") || ignored("expires_at");
+  const configuredAt = d.args.expires_at;
+  const configuredIn = d.args.expires_in;
+
+  const fresh = (): { key: DesiredKey; after: KeyValues; unknown: string[] } => {
+    let expiresIn: string | null = null;
+    let expiresAt: string | null = null;
+    if (type !== "temp") {
+      if (configuredAt !== null) expiresAt = configuredAt;
+      else expiresIn = configuredIn ?? maxExpiry ?? "never";
+    }
+    const unknown = [...CREATED_UNKNOWN];
+    if (type === "temp" || (expiresAt === null && expiresIn !== "never")) unknown.push("expires_at");
+    const key: DesiredKey = { name, type, expires_in: expiresIn, expires_at: expiresAt, scopes, rotate_every: rotateEvery };
+    const after: KeyValues = {
+      account,
+      created_at: null,
+      expires_at: expiresAt,
+      expires_in: expiresIn,
+      id: null,
+      last_used_at: null,
+      masked: null,
+      name,
+      rotate_every: rotateEvery,
+      scopes,
+      status: "active",
+      type,
+    };
+    return { key, after, unknown: unknown.sort() };
+  };
+
+  if (!b) {
+    const f = fresh();
+    Object.assign(n, { action: "create", tfActions: ["create"], desiredKey: f.key, after: f.after, unknown: f.unknown });
+    return;
+  }
+
+  // Replacement causes, in Terraform's precedence: request, cannot-update, triggers, taint.
+  const replacePaths: string[][] = [];
+  if (d.args.type !== null && !ignored("type") && d.args.type !== b.type) replacePaths.push(["type"]);
+  if (d.account !== null && !ignored("account") && d.account !== b.account) replacePaths.push(["account"]);
+  let actionReason: ActionReason | undefined;
+  let reason: string | undefined;
+  if (replace.includes(n.address)) {
+    actionReason = "replace_by_request";
+    reason = "requested";
+  } else if (replacePaths.length) {
+    actionReason = "replace_because_cannot_update";
+    reason = replacePaths.map((p) => `${p[0]}_changed`).join(",");
+  } else if (triggered(d, nodes)) {
+    actionReason = "replace_by_triggers";
+    reason = "replace_triggered_by";
+  } else if (b.type !== "temp" && b.status === "expired") {
+    actionReason = "replace_because_tainted";
+    reason = "expired";
+  } else if (n.regenerated) {
+    actionReason = "replace_because_tainted";
+    reason = "regenerated_outside";
+  } else if (b.type !== "temp" && rotateEvery !== null && rotationDue(b, rotateEvery, now)) {
+    actionReason = "replace_because_tainted";
+    reason = "rotate_every_due";
+  }
+  if (actionReason) {
+    if (n.importId) {
+      diagnostics.push({ severity: "error", summary: "Imported key would be replaced", detail: `Importing ${n.importId} to ${n.address} would replace it in the same plan (${reason}); make the configuration match the key first.`, address: n.address });
+    }
+    const f = fresh();
+    Object.assign(n, {
+      action: "replace",
+      tfActions: d.lifecycle.create_before_destroy ? ["create", "delete"] : ["delete", "create"],
+      actionReason,
+      reason,
+      replacePaths,
+      desiredKey: f.key,
+      after: f.after,
+      unknown: f.unknown,
+    });
+    return;
+  }
+
+  // In-place updates.
+  const updates: Array<keyof DesiredKey> = [];
+  const after: KeyValues = { ...b, name, scopes, rotate_every: rotateEvery };
+  const unknown: string[] = [];
+  if (name !== b.name) updates.push("name");
+  if (JSON.stringify(scopes) !== JSON.stringify(b.scopes)) updates.push("scopes");
+  if (rotateEvery !== b.rotate_every) updates.push("rotate_every");
+  let expiresIn = b.expires_in;
+  let expiresAt = b.expires_in === null ? b.expires_at : null;
+  if (b.type !== "temp" && !expiryIgnored) {
+    if (configuredAt !== null && (!valueEqual("expires_at", configuredAt, b.expires_at) || b.expires_in !== null)) {
+      updates.push("expires_at");
+      after.expires_at = configuredAt;
+      after.expires_in = null;
+      expiresIn = null;
+      expiresAt = configuredAt;
+    } else if (configuredAt === null && configuredIn !== null && configuredIn !== b.expires_in) {
+      updates.push("expires_in");
+      after.expires_in = configuredIn;
+      expiresIn = configuredIn;
+      expiresAt = null;
+      if (configuredIn === "never") after.expires_at = null;
+      else unknown.push("expires_at");
+    }
+  }
+  n.desiredKey = { name, type: b.type, expires_in: expiresIn, expires_at: expiresAt, scopes, rotate_every: rotateEvery };
+  n.updates = updates.sort();
+  n.after = after;
+  n.unknown = unknown;
+  n.replacePaths = [];
+  if (n.importId) {
+    n.action = "import";
+    n.tfActions = updates.length ? ["update"] : ["no-op"];
+  } else if (updates.length) {
+    n.action = "update";
+    n.tfActions = ["update"];
+  } else {
+    n.action = n.previousAddress ? "move" : "noop";
+    n.tfActions = ["no-op"];
+  }
+}
+
+function rotationDue(b: KeyValues, rotateEvery: string, now: number): boolean {
+  const ms = parseDuration(rotateEvery);
+  const created = b.created_at ? Date.parse(b.created_at) : NaN;
+  return ms !== null && !Number.isNaN(created) && now - created >= ms;
+}
+
+/** replace_triggered_by: a referenced instance being updated or replaced (or the named attribute changing). */
+function triggered(d: DesiredResource, nodes: Map<string, PlanNode>): boolean {
+  for (const ref of d.lifecycle.replace_triggered_by) {
+    for (const t of nodes.values()) {
+      if (t.address !== ref.address && resourceOf(t.address) !== ref.address) continue;
+      if (!t.desired || !t.before) continue;
+      if (t.action === "replace") return true;
+      if ((t.action === "update" || t.action === "import") && t.updates.length) {
+        if (ref.attribute === null) return true;
+        if (t.unknown.includes(ref.attribute)) return true;
+        const attr = ref.attribute as keyof KeyValues;
+        if (t.after && !valueEqual(attr, t.before[attr], t.after[attr])) return true;
+      }
+    }
+  }
+  return false;
+}
+
+function toChange(n: PlanNode, account: string): PlannedChange {
+  const c: PlannedChange = { address: n.address, action: n.action, account } as PlannedChange;
+  const keyId = n.importId ?? (n.gone ? undefined : n.state?.keyId);
+  if (keyId && n.action !== "create") c.keyId = keyId;
+  if (n.gone && n.state) c.staleKeyId = n.state.keyId;
+  if (n.previousAddress) c.previousAddress = n.previousAddress;
+  if (n.action === "replace") c.createBeforeDestroy = n.tfActions[0] === "create";
+  if (n.actionReason) c.actionReason = n.actionReason;
+  if (n.reason) c.reason = n.reason;
+  if (n.desiredKey && n.action !== "delete" && n.action !== "forget") c.desired = n.desiredKey;
+  if (n.action === "update" || n.action === "import") c.updates = n.updates;
+  c.dependencies = n.dependencies;
+  return c;
+}
+
+function noteLines(n: PlanNode): string[] {
+  switch (n.reason) {
+    case "expired":
+      return ["(the key expired; a new key replaces it)"];
+    case "regenerated_outside":
+      return ["(the key's secret was regenerated outside this stack; a new key replaces it so apply delivers a secret the stack knows)"];
+    case "rotate_every_due":
+      return [`(rotate_every = ${JSON.stringify(n.desiredKey?.rotate_every)} has passed since the key was created${n.before?.created_at ? ` at ${n.before.created_at}` : ""})`];
+    default:
+      return [];
+  }
+}
+
+function sortDiagnostics(ds: Diagnostic[]): Diagnostic[] {
+  const rank = (d: Diagnostic) => (d.severity === "error" ? 0 : 1);
+  const seen = new Set<string>();
+  return ds
+    .map((d, i) => ({ d, i }))
+    .sort((a, b) => rank(a.d) - rank(b.d) || compareAddresses(a.d.address ?? "", b.d.address ?? "") || (a.d.summary < b.d.summary ? -1 : a.d.summary > b.d.summary ? 1 : 0) || (a.d.detail < b.d.detail ? -1 : a.d.detail > b.d.detail ? 1 : 0))
+    .map(({ d }) => d)
+    .filter((d) => {
+      const k = JSON.stringify([d.severity, d.summary, d.detail, d.address ?? null]);
+      if (seen.has(k)) return false;
+      seen.add(k);
+      return true;
+    });
+}

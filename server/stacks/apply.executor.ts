@@ -1,0 +1,225 @@
+import type { EntityManager } from "typeorm";
+import type { Account } from "../accounts/account.entity";
+import type { AccountRepository } from "../accounts/account.repository";
+import type { AuditEvent } from "../audit/audit.entity";
+import { AppError } from "../errors/app-error";
+import { ErrorCode } from "../errors/error-code";
+import { resolveExpiry, type ExpiresIn } from "../keys/expiry";
+import type { ApiKey } from "../keys/key.entity";
+import { checkLimit, limitDetail, normalizeScopes } from "../keys/key.policy";
+import { statusOf, type KeyRepository } from "../keys/key.repository";
+import type { KeyService, NewKey } from "../keys/key.service";
+import type { DesiredKey, Plan, PlannedChange, StackState, StateResource } from "../reconciler/reconciler.types";
+
+export interface ApplyDeps {
+  keys: KeyRepository;
+  accounts: AccountRepository;
+  keyService: KeyService;
+  tempKeyCap: number;
+}
+
+export interface AppliedResource {
+  address: string;
+  action: PlannedChange["action"];
+  key_id: string | null;
+  /** Set only for keys this apply created or regenerated. */
+  secret?: string;
+  key?: ApiKey;
+}
+
+export interface ApplyOutcome {
+  resources: AppliedResource[];
+  stateResources: StateResource[];
+  secrets: Map<string, string>;
+  touchedKeyIds: string[];
+  audit: Omit<AuditEvent, "actor" | "source" | "at">[];
+}
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+export function stateResourceOf(address: string, k: ApiKey, rotateEvery: string | null, dependencies: string[]): StateResource {
+  return {
+    address,
+    keyId: k.id,
+    account: k.accountId,
+    attributes: {
+      name: k.name, type: k.type, expires_in: k.expiresIn, expires_at: iso(k.expiresAt), scopes: k.scopes, rotate_every: rotateEvery,
+      created_at: iso(k.createdAt)!, masked: k.masked,
+    },
+    generation: k.generation,
+    dependencies,
+  };
+}
+
+function stale(detail: string): AppError {
+  return new AppError(ErrorCode.PLAN_STALE, `${detail} Run plan again.`);
+}
+
+/**
+ * Carries out a plan's steps inside the caller's transaction: all of them land, or (by throwing)
+ * none. Limits and names are re-checked against the rows as they are now, under the account locks.
+ */
+export async function executePlan(tx: EntityManager, deps: ApplyDeps, plan: Plan, stack: string, prior: StackState | null, now: number): Promise<ApplyOutcome> {
+  const changes = plan.changes;
+  const accountIds = [...new Set(changes.map((c) => c.account))].sort();
+  const locked = new Map<string, Account>((await deps.accounts.lockManyForKeyChange(tx, accountIds)).map((a) => [a.id, a]));
+  const before = new Map<string, { keys: number; temp: number }>();
+  for (const id of accountIds) before.set(id, await deps.keys.countActive(id, now, tx));
+
+  const existingIds = [...new Set(changes.flatMap((c) => (c.keyId ? [c.keyId] : [])))];
+  const existing = new Map((await deps.keys.findByIds(existingIds, tx)).map((k) => [k.id, k]));
+  const state = new Map((prior?.resources ?? []).map((r) => [r.address, r]));
+  const inserts: NewKey[] = [];
+  const revokes: string[] = [];
+  const out: ApplyOutcome = { resources: [], stateResources: [], secrets: new Map(), touchedKeyIds: [], audit: [] };
+
+  const account = (id: string) => {
+    const a = locked.get(id);
+    if (!a) throw new AppError(ErrorCode.NOT_FOUND, `Account ${id} not found`);
+    return a;
+  };
+  const owned = (c: PlannedChange, allowUnowned = false): ApiKey => {
+    const k = c.keyId ? existing.get(c.keyId) : undefined;
+    if (!k) throw stale(`Key ${c.keyId} of ${c.address} no longer exists.`);
+    if (k.stack !== stack && !(allowUnowned && k.stack === null)) throw stale(`Key ${k.id} of ${c.address} is not owned by stack ${stack}.`);
+    return k;
+  };
+  const create = (c: PlannedChange): ApiKey => {
+    const d = c.desired!;
+    const made = deps.keyService.buildKey(
+      account(c.account),
+      { name: d.name, type: d.type, scopes: d.scopes, ...(d.type === "temp" ? {} : expiryArgs(d)) },
+      now,
+      { name: stack, address: c.address },
+    );
+    inserts.push(made);
+    out.secrets.set(c.address, made.secret);
+    out.audit.push({ accountId: c.account, action: "key.create", target: made.key.id, details: { name: d.name, type: d.type, stack, address: c.address } });
+    out.resources.push({ address: c.address, action: c.action, key_id: made.key.id, secret: made.secret, key: made.key });
+    return made.key;
+  };
+  const update = async (c: PlannedChange, k: ApiKey): Promise<ApiKey> => {
+    const d = c.desired;
+    if (!d || !c.updates?.length) return k;
+    if (statusOf(k, now) !== "active") throw stale(`Key ${k.id} of ${c.address} is ${statusOf(k, now)}.`);
+    const changes: Partial<ApiKey> = {};
+    for (const field of c.updates) {
+      if (field === "name") changes.name = d.name;
+      else if (field === "scopes") changes.scopes = normalizeScopes(d.scopes);
+      else if (field === "expires_in" || field === "expires_at") {
+        const e = resolveExpiry(expiryArgs(d), account(c.account).maxExpiry, now);
+        changes.expiresIn = e.expiresIn;
+        changes.expiresAt = e.expiresAt;
+      }
+    }
+    await deps.keys.update(tx, k.id, changes);
+    out.audit.push({ accountId: c.account, action: "key.update", target: k.id, details: { fields: Object.keys(changes), stack, address: c.address } });
+    return { ...k, ...changes };
+  };
+  const revoke = (c: PlannedChange, k: ApiKey) => {
+    if (k.revokedAt === null) revokes.push(k.id);
+    out.audit.push({ accountId: k.accountId, action: "key.revoke", target: k.id, details: { stack, address: c.address, reason: c.actionReason ?? c.action } });
+  };
+
+  for (const c of changes) {
+    const rotate = c.desired?.rotate_every ?? null;
+    switch (c.action) {
+      case "noop": {
+        const prev = state.get(c.address);
+        const k = c.keyId ? existing.get(c.keyId) : undefined;
+        if (k && prev) state.set(c.address, stateResourceOf(c.address, k, rotate ?? prev.attributes.rotate_every, c.dependencies));
+        break;
+      }
+      case "create": {
+        const k = create(c);
+        state.set(c.address, stateResourceOf(c.address, k, rotate, c.dependencies));
+        break;
+      }
+      case "replace": {
+        const old = c.keyId ? existing.get(c.keyId) : undefined;
+        if (old && old.stack === stack) revoke(c, old);
+        const k = create(c);
+        state.set(c.address, stateResourceOf(c.address, k, rotate, c.dependencies));
+        break;
+      }
+      case "update": {
+        const k = await update(c, owned(c));
+        out.resources.push({ address: c.address, action: c.action, key_id: k.id, key: k });
+        state.set(c.address, stateResourceOf(c.address, k, rotate, c.dependencies));
+        break;
+      }
+      case "delete": {
+        const k = c.keyId ? existing.get(c.keyId) : undefined;
+        if (k && k.stack === stack) revoke(c, k);
+        out.resources.push({ address: c.address, action: c.action, key_id: c.keyId ?? null });
+        state.delete(c.address);
+        break;
+      }
+      case "import": {
+        const k = owned(c, true);
+        if (k.accountId !== c.account) throw stale(`Key ${k.id} belongs to another account than ${c.address}.`);
+        if (statusOf(k, now) !== "active") throw stale(`Key ${k.id} to import into ${c.address} is ${statusOf(k, now)}.`);
+        await deps.keys.update(tx, k.id, { stack, stackAddress: c.address });
+        out.audit.push({ accountId: k.accountId, action: "key.import", target: k.id, details: { stack, address: c.address } });
+        const updated = await update(c, { ...k, stack, stackAddress: c.address });
+        out.resources.push({ address: c.address, action: c.action, key_id: k.id, key: updated });
+        state.set(c.address, stateResourceOf(c.address, updated, rotate, c.dependencies));
+        break;
+      }
+      case "move": {
+        const k = owned(c);
+        if (c.previousAddress) state.delete(c.previousAddress);
+        await deps.keys.update(tx, k.id, { stackAddress: c.address });
+        const updated = await update(c, { ...k, stackAddress: c.address });
+        out.resources.push({ address: c.address, action: c.action, key_id: k.id, key: updated });
+        state.set(c.address, stateResourceOf(c.address, updated, rotate, c.dependencies));
+        break;
+      }
+      case "forget": {
+        const k = c.keyId ? existing.get(c.keyId) : undefined;
+        if (k && k.stack === stack) await deps.keys.update(tx, k.id, { stack: null, stackAddress: null });
+        out.resources.push({ address: c.address, action: c.action, key_id: c.keyId ?? null });
+        state.delete(c.address);
+        break;
+      }
+    }
+  }
+
+  await deps.keys.revoke(tx, revokes, now);
+  await deps.keys.insert(tx, inserts);
+  await recheckPolicies(tx, deps, accountIds, locked, before, now);
+
+  out.stateResources = [...state.values()].sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0));
+  out.touchedKeyIds = [...revokes, ...existingIds];
+  return out;
+}
+
+function expiryArgs(d: DesiredKey): { expires_in?: ExpiresIn; expires_at?: string } {
+  if (d.expires_at) return { expires_at: d.expires_at };
+  if (d.expires_in) return { expires_in: d.expires_in as ExpiresIn };
+  return {};
+}
+
+/** Limits and name uniqueness, against the rows as they are inside this transaction. */
+async function recheckPolicies(
+  tx: EntityManager,
+  deps: ApplyDeps,
+  accountIds: string[],
+  locked: Map<string, Account>,
+  before: Map<string, { keys: number; temp: number }>,
+  now: number,
+): Promise<void> {
+  for (const id of accountIds) {
+    const a = locked.get(id);
+    if (!a) continue;
+    const after = await deps.keys.countActive(id, now, tx);
+    const was = before.get(id)!;
+    // Lowering a limit only blocks new keys: an apply may not grow an account past its limit.
+    if (after.keys > a.keyLimit && after.keys > was.keys) {
+      throw new AppError(ErrorCode.KEY_LIMIT_REACHED, limitDetail(a, was.keys, "keys", a.keyLimit));
+    }
+    if (after.temp > deps.tempKeyCap && after.temp > was.temp) checkLimit(a, was, "temp", deps.tempKeyCap, after.temp - was.temp);
+    const names = await deps.keys.duplicateActiveNames(tx, id, now);
+    if (names.length) throw new AppError(ErrorCode.NAME_TAKEN, `Account ${id} already has an active key named "${names[0]}".`);
+  }
+}

@@ -1,0 +1,63 @@
+import type { AccountRepository } from "../accounts/account.repository";
+import type { ApiKey } from "../keys/key.entity";
+import { statusOf, type KeyRepository } from "../keys/key.repository";
+import type { AccountInfo, CurrentState, DesiredConfig, LiveKey, StackState } from "../reconciler/reconciler.types";
+
+export function toLiveKey(k: ApiKey, now: number): LiveKey {
+  return {
+    id: k.id, account: k.accountId, name: k.name, type: k.type, scopes: k.scopes, expiresIn: k.expiresIn, expiresAt: k.expiresAt,
+    createdAt: k.createdAt, revokedAt: k.revokedAt, lastUsedAt: k.lastUsedAt, status: statusOf(k, now), generation: k.generation,
+    stack: k.stack, stackAddress: k.stackAddress, masked: k.masked,
+  };
+}
+
+/** Every account a config or state names. */
+export function accountsOf(desired: DesiredConfig | null, state: StackState | null): string[] {
+  const ids = new Set<string>();
+  for (const r of desired?.resources ?? []) if (r.account) ids.add(r.account);
+  for (const d of desired?.dataSources ?? []) if (d.account) ids.add(d.account);
+  for (const r of state?.resources ?? []) ids.add(r.account);
+  return [...ids].sort();
+}
+
+/**
+ * Fetches, in a handful of batched queries, everything `plan()` needs to know about the world:
+ * the live rows behind the state (refresh), the accounts' limits, counts and active names, and the
+ * keys data sources and import blocks point at.
+ */
+export async function loadCurrentState(
+  deps: { keys: KeyRepository; accounts: AccountRepository },
+  stack: string,
+  state: StackState | null,
+  desired: DesiredConfig,
+  now: number,
+  tempKeyCap: number,
+  grantorScopes: string[] | null,
+): Promise<CurrentState> {
+  const ids = new Set<string>([...(state?.resources ?? []).map((r) => r.keyId), ...desired.imports.map((i) => i.id)]);
+  for (const d of desired.dataSources) if ("id" in d.by) ids.add(d.by.id);
+  const rows = await deps.keys.findByIds([...ids].filter((id) => /^key_[0-9A-Za-z]{24}$/.test(id)));
+  const byId: Record<string, LiveKey> = {};
+  for (const k of rows) byId[k.id] = toLiveKey(k, now);
+
+  const accountIds = accountsOf(desired, state);
+  const accounts: Record<string, AccountInfo> = {};
+  for (const a of await deps.accounts.findMany(accountIds)) {
+    const counts = await deps.keys.countActive(a.id, now);
+    const names = await deps.keys.activeNames(a.id, now);
+    accounts[a.id] = {
+      id: a.id, keyLimit: a.keyLimit, maxExpiry: a.maxExpiry, activeKeys: counts.keys, activeTempKeys: counts.temp,
+      activeNames: names,
+    };
+  }
+
+  const byName: Record<string, LiveKey> = {};
+  for (const d of desired.dataSources) {
+    if (!d.account || !("name" in d.by)) continue;
+    const k = await deps.keys.findByName(d.account, d.by.name, now);
+    if (k) byName[`${d.account}/${d.by.name}`] = toLiveKey(k, now);
+  }
+  const liveKeys: Record<string, LiveKey> = {};
+  for (const id of ids) if (byId[id]) liveKeys[id] = byId[id];
+  return { stack, state, liveKeys, accounts, lookups: { byId, byName }, tempKeyCap, grantorScopes };
+}

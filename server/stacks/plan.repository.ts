@@ -1,0 +1,80 @@
+import type { EntityManager } from "typeorm";
+import type { Plan } from "../reconciler/reconciler.types";
+import type { Store } from "../store/store";
+
+type Row = Record<string, unknown>;
+
+export interface StoredPlan {
+  id: string;
+  stack: string;
+  lineage: string | null;
+  serial: number;
+  accounts: string[];
+  errored: boolean;
+  hasChanges: boolean;
+  summary: string;
+  createdBy: string;
+  createdAt: number;
+  expiresAt: number;
+  appliedAt: number | null;
+  appliedBy: string | null;
+  applyResult: unknown;
+  plan: Plan;
+}
+
+const LIGHT = "id, stack, lineage, serial, accounts, errored, has_changes, summary, created_by, created_at, expires_at, applied_at, applied_by, apply_result";
+
+function toPlan(r: Row, withBody: boolean): StoredPlan {
+  return {
+    id: String(r.id),
+    stack: String(r.stack),
+    lineage: (r.lineage as string | null) ?? null,
+    serial: Number(r.serial),
+    accounts: JSON.parse(String(r.accounts)) as string[],
+    errored: Number(r.errored) === 1,
+    hasChanges: Number(r.has_changes) === 1,
+    summary: String(r.summary),
+    createdBy: String(r.created_by),
+    createdAt: Number(r.created_at),
+    expiresAt: Number(r.expires_at),
+    appliedAt: r.applied_at === null || r.applied_at === undefined ? null : Number(r.applied_at),
+    appliedBy: (r.applied_by as string | null) ?? null,
+    applyResult: r.apply_result ? JSON.parse(String(r.apply_result)) : null,
+    plan: withBody ? (JSON.parse(String(r.body)) as Plan) : (undefined as unknown as Plan),
+  };
+}
+
+/** Saved plans: written once by a plan, marked applied once by an apply. */
+export class PlanRepository {
+  constructor(private readonly store: Store) {}
+
+  async insert(p: StoredPlan): Promise<void> {
+    await this.store.write((tx) =>
+      tx.query(`INSERT INTO plans (${LIGHT}, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, [
+        p.id, p.stack, p.lineage, p.serial, JSON.stringify(p.accounts), p.errored ? 1 : 0, p.hasChanges ? 1 : 0, p.summary, p.createdBy,
+        p.createdAt, p.expiresAt, null, null, null, JSON.stringify(p.plan),
+      ]),
+    );
+  }
+
+  async find(id: string): Promise<StoredPlan | null> {
+    const rows: Row[] = await this.store.manager.query(`SELECT ${LIGHT}, body FROM plans WHERE id = ?`, [id]);
+    return rows.length ? toPlan(rows[0], true) : null;
+  }
+
+  async listForStack(stack: string, limit: number): Promise<StoredPlan[]> {
+    const rows: Row[] = await this.store.manager.query(`SELECT ${LIGHT} FROM plans WHERE stack = ? ORDER BY created_at DESC, id LIMIT ${Math.floor(limit)}`, [stack]);
+    return rows.map((r) => toPlan(r, false));
+  }
+
+  /** Marks a plan applied; false when another apply got there first. */
+  async markApplied(tx: EntityManager, id: string, now: number, by: string, result: unknown): Promise<boolean> {
+    const n = await this.store.execute("UPDATE plans SET applied_at = ?, applied_by = ?, apply_result = ? WHERE id = ? AND applied_at IS NULL", [now, by, JSON.stringify(result), id], tx);
+    return n === 1;
+  }
+
+  async purgeExpired(now: number): Promise<void> {
+    // Applied plans are history for the console; unapplied expired ones are kept a week for PR links.
+    await this.store.write((tx) => tx.query("DELETE FROM plans WHERE applied_at IS NULL AND expires_at < ?", [now - 7 * 24 * 3600 * 1000]));
+  }
+}

@@ -1,0 +1,42 @@
+import { route } from "../http/route";
+import { NoBody, PlanBody, PlanQuery, UnlockBody } from "./stack.schemas";
+import type { StackService } from "./stack.service";
+
+export function stackRoutes(stacks: StackService, planConfigLimitBytes: number) {
+  return [
+    route({
+      method: "post", path: "/v1/stacks/:stack/plans", tag: "stacks", status: 201, body: PlanBody, bodyLimit: planConfigLimitBytes,
+      summary: "Plan a stack's Terraform JSON configuration against its state and the live keys. Stored for 24 hours; 422 PLAN_FAILED when a policy is violated.",
+      handler: (c) => stacks.plan(c, c.params.stack, c.body),
+    }),
+    route({
+      method: "get", path: "/v1/plans/:planId", tag: "stacks", query: PlanQuery,
+      summary: "A stored plan: JSON (with Terraform's JSON plan format under `terraform`), Terraform-style text, or Markdown for a pull request.",
+      handler: async (c) => {
+        const r = await stacks.getPlan(c, c.params.planId, c.query.format);
+        if ("text" in r && typeof r.text === "string") {
+          c.res.type(`${r.type}; charset=utf-8`).send(r.text);
+          return undefined;
+        }
+        return r;
+      },
+    }),
+    route({
+      method: "post", path: "/v1/plans/:planId/apply", tag: "stacks", body: NoBody,
+      summary: "Apply a stored plan, once, atomically. Returns the secrets of keys this apply created or regenerated — and only those.",
+      handler: (c) => stacks.apply(c, c.params.planId),
+    }),
+    route({ method: "get", path: "/v1/stacks", tag: "stacks", summary: "Stacks visible to the caller.", handler: (c) => stacks.list(c) }),
+    route({ method: "get", path: "/v1/stacks/:stack", tag: "stacks", summary: "A stack: serial, lineage, lock, resources and recent plans.", handler: (c) => stacks.get(c, c.params.stack) }),
+    route({
+      method: "get", path: "/v1/stacks/:stack/state", tag: "stacks",
+      summary: "The stack's state as Terraform state JSON (version 4), without secrets.",
+      handler: (c) => stacks.state(c, c.params.stack),
+    }),
+    route({
+      method: "delete", path: "/v1/stacks/:stack/lock", tag: "stacks", body: UnlockBody,
+      summary: "Force-unlock a stack whose lock is held by a crashed operation (give the lock id).",
+      handler: (c) => stacks.forceUnlock(c, c.params.stack, c.body.lock_id),
+    }),
+  ];
+}

@@ -1,0 +1,22 @@
+import { Type } from "@sinclair/typebox";
+
+const Address = Type.String({ minLength: 1, maxLength: 512, description: "A resource address such as keyform_api_key.ci or keyform_api_key.k[\"a\"]." });
+
+export const PlanBody = Type.Object(
+  {
+    config: Type.Object({}, { additionalProperties: true, description: "Terraform JSON configuration: a cdktf cdk.tf.json or a hand-written *.tf.json." }),
+    refresh: Type.Optional(Type.Boolean({ description: "Compare with the live key rows (default true)." })),
+    destroy: Type.Optional(Type.Boolean({ description: "Plan to destroy every resource of the stack." })),
+    replace: Type.Optional(Type.Array(Address, { maxItems: 1000, description: "Force replacement of these addresses (terraform -replace)." })),
+    target: Type.Optional(Type.Array(Address, { maxItems: 1000, description: "Limit the plan to these addresses (terraform -target)." })),
+  },
+  { additionalProperties: false },
+);
+
+export const PlanQuery = Type.Object(
+  { format: Type.Optional(Type.Union([Type.Literal("json"), Type.Literal("text"), Type.Literal("markdown")])) },
+  { additionalProperties: false },
+);
+
+export const UnlockBody = Type.Object({ lock_id: Type.String({ minLength: 1, maxLength: 64 }) }, { additionalProperties: false });
+export const NoBody = Type.Object({}, { additionalProperties: false });

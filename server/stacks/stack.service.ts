@@ -1,0 +1,303 @@
+import { randomUUID } from "node:crypto";
+import type { AccountRepository } from "../accounts/account.repository";
+import type { AuditRepository } from "../audit/audit.repository";
+import { actorOf, holdsScope, type ApiScope, type Principal } from "../auth/principal";
+import type { Settings } from "../config";
+import { AppError } from "../errors/app-error";
+import { ErrorCode } from "../errors/error-code";
+import type { KeyCache } from "../keys/key.cache";
+import type { KeyRepository } from "../keys/key.repository";
+import { randomBase62 } from "../keys/key-secret";
+import type { CallContext, KeyService } from "../keys/key.service";
+import { toKeyView } from "../keys/key.view";
+import type { Metrics } from "../observability/metrics";
+import { plan as computePlan } from "../reconciler/plan";
+import type { Plan, PlannedOutput, StackState, StateResource } from "../reconciler/reconciler.types";
+import { renderPlanJson } from "../reconciler/render/plan-json";
+import { renderPlanMarkdown } from "../reconciler/render/plan-markdown";
+import { renderPlanText } from "../reconciler/render/plan-text";
+import { parseConfig } from "../reconciler/tf-config.parser";
+import type { Store } from "../store/store";
+import { executePlan } from "./apply.executor";
+import { accountsOf, loadCurrentState } from "./current-state";
+import type { PlanRepository, StoredPlan } from "./plan.repository";
+import type { StackLock, StackRepository, StackRow } from "./stack.repository";
+import { renderTerraformState } from "./terraform-state";
+
+export interface PlanRequest {
+  config: unknown;
+  refresh?: boolean;
+  destroy?: boolean;
+  replace?: string[];
+  target?: string[];
+}
+
+const summaryLine = (s: Plan["summary"]) => `${s.import ? `${s.import} to import, ` : ""}${s.add} to add, ${s.change} to change, ${s.destroy} to destroy`;
+
+/** Stacks: plan (read-only, stored), apply (the only writer of stack state), state and locks. */
+export class StackService {
+  constructor(
+    private readonly store: Store,
+    private readonly stacks: StackRepository,
+    private readonly plans: PlanRepository,
+    private readonly keys: KeyRepository,
+    private readonly accounts: AccountRepository,
+    private readonly audit: AuditRepository,
+    private readonly keyService: KeyService,
+    private readonly cache: KeyCache,
+    private readonly metrics: Metrics,
+    private readonly settings: Settings,
+    private readonly clock: () => number,
+  ) {}
+
+  /** An account key may act on a stack only when every resource it touches is in its own account. */
+  private authorizeAccounts(p: Principal, accounts: string[], scope: ApiScope): void {
+    if (p.kind === "operator") return;
+    if (!holdsScope(p.key.scopes, scope)) throw new AppError(ErrorCode.FORBIDDEN, `This key lacks the ${scope} scope.`);
+    const foreign = accounts.filter((a) => a !== p.key.accountId);
+    if (foreign.length) throw new AppError(ErrorCode.FORBIDDEN, "This stack spans accounts other than the key's own; it needs the operator token.");
+  }
+
+  private visible(p: Principal, row: StackRow): boolean {
+    if (p.kind === "operator") return true;
+    const accounts = accountsOf(null, row.state);
+    return accounts.length > 0 && accounts.every((a) => a === p.key.accountId);
+  }
+
+  async plan(ctx: CallContext, stack: string, req: PlanRequest) {
+    if (ctx.principal.kind === "key" && !holdsScope(ctx.principal.key.scopes, "keys:read")) throw new AppError(ErrorCode.FORBIDDEN, "This key lacks the keys:read scope.");
+    const now = this.clock();
+    const desired = parseConfig(req.config);
+    const row = await this.stacks.find(stack);
+    const state = row && row.serial > 0 ? row.state : null;
+    const accounts = accountsOf(desired, state);
+    this.authorizeAccounts(ctx.principal, accounts, "keys:read");
+    const grantor = ctx.principal.kind === "key" ? ctx.principal.key.scopes : null;
+    const current = await loadCurrentState({ keys: this.keys, accounts: this.accounts }, stack, state, desired, now, this.settings.tempKeyCap, grantor);
+    const p = computePlan(desired, current, now, { refresh: req.refresh, destroy: req.destroy, replace: req.replace, target: req.target });
+    const stored: StoredPlan = {
+      id: `plan_${randomBase62(24)}`, stack, lineage: row?.lineage ?? null, serial: row?.serial ?? 0, accounts, errored: p.errored,
+      hasChanges: p.hasChanges, summary: summaryLine(p.summary), createdBy: actorOf(ctx.principal), createdAt: now,
+      expiresAt: now + this.settings.planTtlMs, appliedAt: null, appliedBy: null, applyResult: null, plan: p,
+    };
+    await this.plans.insert(stored);
+    this.metrics.plans.inc({ outcome: p.errored ? "errored" : p.hasChanges ? "changes" : "no_changes" });
+    const view = this.planView(stored);
+    if (p.errored) {
+      const first = p.diagnostics.find((d) => d.severity === "error");
+      throw new AppError(ErrorCode.PLAN_FAILED, first ? `${first.address ? first.address + ": " : ""}${first.summary}: ${first.detail}` : "The plan has errors.", {
+        plan_id: stored.id, diagnostics: p.diagnostics, plan: view,
+      });
+    }
+    return view;
+  }
+
+  private planView(sp: StoredPlan) {
+    return {
+      id: sp.id, stack: sp.stack, serial: sp.serial, lineage: sp.lineage, created_at: new Date(sp.createdAt).toISOString(),
+      expires_at: new Date(sp.expiresAt).toISOString(), applied_at: sp.appliedAt === null ? null : new Date(sp.appliedAt).toISOString(),
+      errored: sp.errored, has_changes: sp.hasChanges, summary: sp.plan.summary, diagnostics: sp.plan.diagnostics,
+      terraform: renderPlanJson(sp.plan),
+    };
+  }
+
+  private async requirePlan(ctx: CallContext, id: string, scope: ApiScope): Promise<StoredPlan> {
+    const sp = await this.plans.find(id);
+    if (!sp || (ctx.principal.kind === "key" && sp.accounts.some((a) => ctx.principal.kind === "key" && a !== ctx.principal.key.accountId))) {
+      throw new AppError(ErrorCode.NOT_FOUND, `Plan ${id} not found`);
+    }
+    this.authorizeAccounts(ctx.principal, sp.accounts, scope);
+    return sp;
+  }
+
+  async getPlan(ctx: CallContext, id: string, format: "json" | "text" | "markdown" = "json") {
+    const sp = await this.requirePlan(ctx, id, "keys:read");
+    if (format === "text") return { text: renderPlanText(sp.plan), type: "text/plain" };
+    if (format === "markdown") {
+      return { text: renderPlanMarkdown(sp.plan, { stack: sp.stack, planId: sp.id, applyCommand: `keyform apply --plan ${sp.id}` }), type: "text/markdown" };
+    }
+    return this.planView(sp);
+  }
+
+  /** Takes the stack's lease after checking that the plan is still current. */
+  private async acquireLock(sp: StoredPlan, who: string, now: number): Promise<{ lock: StackLock; prior: StackRow }> {
+    const lock: StackLock = { id: randomUUID(), operation: "OperationTypeApply", who, info: `plan ${sp.id}`, createdAt: now, expiresAt: now + this.settings.lockLeaseMs };
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.store.write(async (tx) => {
+          const row = await this.stacks.find(sp.stack, tx, true);
+          if (!row) {
+            if (sp.serial !== 0) throw staleError();
+            const lineage = randomUUID();
+            const fresh: StackRow = { name: sp.stack, lineage, serial: 0, state: { stack: sp.stack, lineage, serial: 0, resources: [], outputs: {} }, lock, createdAt: now, updatedAt: now };
+            await this.stacks.insert(tx, fresh);
+            return { lock, prior: fresh };
+          }
+          if (row.lock && row.lock.expiresAt > now) throw lockedError(row.lock);
+          if (row.serial !== sp.serial || (sp.lineage !== null && row.lineage !== sp.lineage)) throw staleError();
+          await this.stacks.setLock(tx, sp.stack, lock);
+          return { lock, prior: row };
+        });
+      } catch (err) {
+        const code = (err as { driverError?: { code?: string }; code?: string }).driverError?.code ?? (err as { code?: string }).code;
+        // Two first applies of a new stack raced to create its row: look again, the winner holds the lock.
+        if (attempt === 0 && (code === "ER_DUP_ENTRY" || code === "SQLITE_CONSTRAINT_PRIMARYKEY")) continue;
+        throw err;
+      }
+    }
+  }
+
+  async apply(ctx: CallContext, id: string) {
+    const sp = await this.requirePlan(ctx, id, "keys:manage");
+    const now = this.clock();
+    if (sp.appliedAt !== null) throw new AppError(ErrorCode.PLAN_ALREADY_APPLIED, `Plan ${id} was applied at ${new Date(sp.appliedAt).toISOString()}.`);
+    if (sp.errored) throw new AppError(ErrorCode.PLAN_FAILED, `Plan ${id} has errors and cannot be applied.`, { diagnostics: sp.plan.diagnostics });
+    if (sp.expiresAt <= now) throw new AppError(ErrorCode.PLAN_EXPIRED, `Plan ${id} expired at ${new Date(sp.expiresAt).toISOString()}; plan again.`);
+    const actor = actorOf(ctx.principal);
+    const { lock, prior } = await this.acquireLock(sp, `${actor}@${ctx.source}`, now);
+    const renew = setInterval(() => void this.stacks.renewLock(sp.stack, lock.id, this.clock() + this.settings.lockLeaseMs).catch(() => undefined), Math.max(1000, this.settings.lockLeaseMs / 3));
+    renew.unref();
+    try {
+      const result = await this.store.write(async (tx) => {
+        const outcome = await executePlan(tx, { keys: this.keys, accounts: this.accounts, keyService: this.keyService, tempKeyCap: this.settings.tempKeyCap }, sp.plan, sp.stack, prior.serial > 0 ? prior.state : null, now);
+        const outputs = evaluateOutputs(sp.plan.outputs, outcome.stateResources, outcome.secrets);
+        const state: StackState = {
+          stack: sp.stack, lineage: prior.lineage, serial: prior.serial + 1, resources: outcome.stateResources,
+          outputs: Object.fromEntries(outputs.map((o) => [o.name, { sensitive: o.sensitive, value: o.sensitive ? null : (o.value ?? null) }])),
+        };
+        if (!(await this.stacks.saveStateAndUnlock(tx, sp.stack, lock.id, prior.serial, state, now))) {
+          throw new AppError(ErrorCode.STACK_LOCKED, "The stack's lock was lost during the apply (force-unlocked?); nothing was applied.");
+        }
+        const resources = outcome.resources.map((r) => ({ address: r.address, action: r.action, key_id: r.key_id }));
+        const summary = sp.plan.summary;
+        if (!(await this.plans.markApplied(tx, sp.id, now, actor, { serial: state.serial, summary, resources }))) {
+          throw new AppError(ErrorCode.PLAN_ALREADY_APPLIED, `Plan ${id} was applied by another request.`);
+        }
+        await this.audit.append(tx, outcome.audit.map((e) => ({ ...e, at: now, actor: `stack:${sp.stack}`, source: ctx.source, details: { ...e.details, applied_by: actor, plan: sp.id } })));
+        return { outcome, outputs, state };
+      });
+      this.cache.invalidate(result.outcome.touchedKeyIds);
+      this.metrics.applies.inc({ outcome: "applied" });
+      return {
+        plan_id: sp.id,
+        stack: sp.stack,
+        lineage: result.state.lineage,
+        serial: result.state.serial,
+        summary: sp.plan.summary,
+        resources: result.outcome.resources.map((r) => ({
+          address: r.address, action: r.action, key_id: r.key_id,
+          ...(r.key ? { key: toKeyView(r.key, now) } : {}),
+          ...(r.secret ? { secret: r.secret } : {}),
+        })),
+        outputs: Object.fromEntries(result.outputs.map((o) => [o.name, { sensitive: o.sensitive, type: "string", ...(o.available ? { value: o.value } : { unavailable: true }) }])),
+      };
+    } catch (err) {
+      this.metrics.applies.inc({ outcome: "failed" });
+      await this.stacks.releaseLock(sp.stack, lock.id).catch(() => undefined);
+      throw err;
+    } finally {
+      clearInterval(renew);
+    }
+  }
+
+  async list(ctx: CallContext) {
+    const rows = (await this.stacks.list()).filter((r) => this.visible(ctx.principal, r));
+    return { stacks: rows.map((r) => this.stackSummary(r)) };
+  }
+
+  private stackSummary(r: StackRow) {
+    return {
+      name: r.name, lineage: r.lineage, serial: r.serial, resources: r.state.resources.length,
+      lock: r.lock ? lockView(r.lock) : null, created_at: new Date(r.createdAt).toISOString(), updated_at: new Date(r.updatedAt).toISOString(),
+    };
+  }
+
+  private async requireStack(ctx: CallContext, name: string): Promise<StackRow> {
+    const row = await this.stacks.find(name);
+    if (!row || !this.visible(ctx.principal, row)) throw new AppError(ErrorCode.NOT_FOUND, `Stack ${name} not found`);
+    return row;
+  }
+
+  async get(ctx: CallContext, name: string) {
+    const row = await this.requireStack(ctx, name);
+    const plans = await this.plans.listForStack(name, 20);
+    return {
+      stack: {
+        ...this.stackSummary(row),
+        resources: row.state.resources.map((r) => ({ address: r.address, key_id: r.keyId, account: r.account, name: r.attributes.name, type: r.attributes.type, masked: r.attributes.masked })),
+        outputs: Object.fromEntries(Object.entries(row.state.outputs).map(([k, o]) => [k, o.sensitive ? { sensitive: true } : o])),
+      },
+      plans: plans.map((p) => ({
+        id: p.id, created_at: new Date(p.createdAt).toISOString(), created_by: p.createdBy, summary: p.summary, has_changes: p.hasChanges, errored: p.errored,
+        serial: p.serial, applied_at: p.appliedAt === null ? null : new Date(p.appliedAt).toISOString(), applied_by: p.appliedBy,
+      })),
+    };
+  }
+
+  async state(ctx: CallContext, name: string) {
+    const row = await this.requireStack(ctx, name);
+    return renderTerraformState({ ...row.state, lineage: row.lineage, serial: row.serial });
+  }
+
+  async forceUnlock(ctx: CallContext, name: string, lockId: string) {
+    const row = await this.requireStack(ctx, name);
+    this.authorizeAccounts(ctx.principal, accountsOf(null, row.state), "keys:manage");
+    if (!row.lock) throw new AppError(ErrorCode.LOCK_ID_MISMATCH, `Stack ${name} is not locked.`);
+    if (row.lock.id !== lockId) throw new AppError(ErrorCode.LOCK_ID_MISMATCH, `Stack ${name} is locked by ${row.lock.id}, not ${lockId}.`, { lock: lockView(row.lock) });
+    if (!(await this.stacks.releaseLock(name, lockId))) throw new AppError(ErrorCode.LOCK_ID_MISMATCH, `Lock ${lockId} was already released.`);
+    return { unlocked: true, lock: lockView(row.lock) };
+  }
+}
+
+function lockView(l: StackLock) {
+  return { id: l.id, operation: l.operation, who: l.who, info: l.info, version: "keyform", created: new Date(l.createdAt).toISOString(), expires_at: new Date(l.expiresAt).toISOString() };
+}
+
+function staleError(): AppError {
+  return new AppError(ErrorCode.PLAN_STALE, "The given plan can no longer be applied because the state was changed by another operation after the plan was created.");
+}
+
+function lockedError(l: StackLock): AppError {
+  return new AppError(ErrorCode.STACK_LOCKED, `The stack is locked by ${l.who} (${l.operation}) since ${new Date(l.createdAt).toISOString()}; lock ID ${l.id}.`, { lock: lockView(l) });
+}
+
+interface OutputValue {
+  name: string;
+  sensitive: boolean;
+  value?: unknown;
+  available: boolean;
+}
+
+/** Output values after an apply: secrets only for keys this apply created or regenerated. */
+export function evaluateOutputs(outputs: PlannedOutput[], resources: StateResource[], secrets: Map<string, string>): OutputValue[] {
+  const byAddress = new Map(resources.map((r) => [r.address, r]));
+  const attr = (ref: { address: string; attribute: string | null }, planned: PlannedOutput): { ok: boolean; value?: unknown } => {
+    if (ref.address.startsWith("data.")) return planned.known ? { ok: true, value: planned.value } : { ok: false };
+    if (ref.attribute === "secret") return secrets.has(ref.address) ? { ok: true, value: secrets.get(ref.address) } : { ok: false };
+    const r = byAddress.get(ref.address);
+    if (!r) return { ok: false };
+    if (ref.attribute === "id") return { ok: true, value: r.keyId };
+    if (ref.attribute === "account") return { ok: true, value: r.account };
+    if (ref.attribute && ref.attribute in r.attributes) return { ok: true, value: (r.attributes as Record<string, unknown>)[ref.attribute] };
+    return { ok: false };
+  };
+  return outputs.map((o) => {
+    if (o.known) return { name: o.name, sensitive: o.sensitive, value: o.value, available: true };
+    const e = o.expression;
+    if (e.kind === "literal") return { name: o.name, sensitive: o.sensitive, value: e.value, available: true };
+    if (e.kind === "ref") {
+      const v = attr(e.ref, o);
+      return { name: o.name, sensitive: o.sensitive, value: v.value, available: v.ok };
+    }
+    let text = "";
+    for (const part of e.parts) {
+      if (typeof part === "string") text += part;
+      else {
+        const v = attr(part, o);
+        if (!v.ok) return { name: o.name, sensitive: o.sensitive, available: false };
+        text += String(v.value);
+      }
+    }
+    return { name: o.name, sensitive: o.sensitive, value: text, available: true };
+  });
+}
