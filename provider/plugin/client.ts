@@ -48,6 +48,8 @@ export interface KeyformClientOptions {
   token: string;
   timeoutMs?: number;
   userAgent?: string;
+  /** Aborts requests in flight when Terraform stops the provider (Ctrl-C). */
+  stopSignal?: AbortSignal;
 }
 
 export class KeyformClient {
@@ -106,7 +108,7 @@ export class KeyformClient {
         method,
         headers,
         body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(this.opts.timeoutMs ?? 30_000),
+        signal: AbortSignal.any([AbortSignal.timeout(this.opts.timeoutMs ?? 30_000), ...(this.opts.stopSignal ? [this.opts.stopSignal] : [])]),
       });
     } catch (err) {
       throw new Error(`cannot reach keyform at ${this.opts.endpoint}: ${(err as Error).message}`);

@@ -61,7 +61,7 @@ export async function startPluginServer(env: NodeJS.ProcessEnv = process.env): P
     finish();
   };
 
-  const provider = new KeyformProviderService(() => log("StopProvider: nothing in flight to cancel"));
+  const provider = new KeyformProviderService(() => log("StopProvider: requests in flight aborted"));
   server.addService(protos.provider.service, grpcHandlers(provider));
   server.addService(protos.controller.service, {
     Shutdown: (_call: unknown, callback: grpc.sendUnaryData<unknown>) => {

@@ -39,6 +39,7 @@ export class KeyformProviderService {
   private endpoint = process.env.KEYFORM_ENDPOINT ?? DEFAULT_ENDPOINT;
   private account: string | null = process.env.KEYFORM_ACCOUNT ?? null;
   private configured: KeyformClient | null = null;
+  private readonly stopping = new AbortController();
   private readonly context: ProviderContext;
   private readonly resource: ApiKeyResource;
   private readonly dataSource: ApiKeyDataSource;
@@ -119,7 +120,7 @@ export class KeyformProviderService {
       diagnostics.push(error("KEYFORM_TOKEN is not set", "The keyform provider reads its API token from the KEYFORM_TOKEN environment variable, never from configuration."));
       return { diagnostics };
     }
-    this.configured = new KeyformClient({ endpoint: this.endpoint, token, userAgent: `terraform-provider-keyform/${PROVIDER_VERSION} terraform/${req.terraform_version ?? "?"}` });
+    this.configured = new KeyformClient({ endpoint: this.endpoint, token, stopSignal: this.stopping.signal, userAgent: `terraform-provider-keyform/${PROVIDER_VERSION} terraform/${req.terraform_version ?? "?"}` });
     log(`configured: endpoint ${this.endpoint}, account ${this.account ?? "(none)"}`);
     return { diagnostics };
   }
@@ -186,7 +187,9 @@ export class KeyformProviderService {
     }
   }
 
+  /** Terraform was interrupted: abort requests in flight; they end as error diagnostics. */
   StopProvider() {
+    this.stopping.abort(new Error("Terraform stopped the provider"));
     this.onStop();
     return {};
   }
