@@ -16,7 +16,7 @@ export interface ClientOptions {
 }
 
 export function resolveEndpoint(flag?: string, fallback?: string): string {
-  return (flag ?? process.env.KEYFORM_ENDPOINT ?? fallback ?? "http://127.0.0.1:8080").replace(/\/+$/, "");
+  return (flag || process.env.KEYFORM_ENDPOINT || fallback || "http://127.0.0.1:8080").replace(/\/+$/, "");
 }
 
 export class KeyformClient {

@@ -111,6 +111,15 @@ export function plan(desired: DesiredConfig, current: CurrentState, now: number,
     }
   }
 
+  // Implicit moves, as Terraform makes them: adding count/for_each-less ↔ count keeps instance 0.
+  for (const [resource, expansion] of Object.entries(desired.expansion).sort(([a], [b]) => compareAddresses(a, b))) {
+    const [from, to] = expansion === "count" ? [resource, `${resource}[0]`] : expansion === "single" ? [`${resource}[0]`, resource] : [null, null];
+    if (!from || !to || !located.has(from) || located.has(to)) continue;
+    const entry = located.get(from)!;
+    located.delete(from);
+    located.set(to, { resource: entry.resource, previous: entry.previous ?? from });
+  }
+
   // 2. Refresh.
   for (const [address, { resource, previous }] of located) {
     const n = node(address);
@@ -260,7 +269,10 @@ export function plan(desired: DesiredConfig, current: CurrentState, now: number,
     selected.filter((n) => n.action === "delete").map((n) => n.address),
     (a) => nodes.get(a)!.dependencies,
   );
-  const rest = desiredOrder.filter((a) => nodes.get(a)!.selected);
+  const rest = topoOrder(
+    desiredOrder.filter((a) => nodes.get(a)!.selected),
+    (a) => [...nodes.get(a)!.dependencies, ...nameReleasers(nodes.get(a)!, selected)],
+  ).order;
   const ordered = [...forgets, ...deletes, ...rest].map((a) => nodes.get(a)!);
 
   const changes: PlannedChange[] = ordered.map((n) => toChange(n, accountOf(n)));
@@ -526,6 +538,25 @@ function planDesired(n: PlanNode, nodes: Map<string, PlanNode>, current: Current
     n.action = n.previousAddress ? "move" : "noop";
     n.tfActions = ["no-op"];
   }
+}
+
+/**
+ * Steps that rename a key away from the name `n` takes, so apply frees a name before reusing it
+ * (ordering only; not recorded as a dependency).
+ */
+function nameReleasers(n: PlanNode, all: PlanNode[]): string[] {
+  const claims = n.action === "create" || n.action === "replace" || n.updates.includes("name");
+  if (!claims || !n.desiredKey || !n.desired) return [];
+  return all
+    .filter(
+      (m) =>
+        m !== n &&
+        (m.action === "update" || m.action === "import") &&
+        m.updates.includes("name") &&
+        m.before?.name === n.desiredKey!.name &&
+        m.before?.account === n.desired!.account,
+    )
+    .map((m) => m.address);
 }
 
 function rotationDue(b: KeyValues, rotateEvery: string, now: number): boolean {

@@ -1,3 +1,6 @@
+import { parseConfig } from "../../server/reconciler/tf-config.parser";
+import { plan } from "../../server/reconciler/plan";
+import type { Plan, PlanOptions, PlannedChange, ResourceChangeEntry } from "../../server/reconciler/reconciler.types";
 import type { AccountInfo, CurrentState, LiveKey, StateResource } from "../../server/reconciler/reconciler.types";
 
 /** Small factories for reconciler tests: a config, the stack state and the live rows behind it. */
@@ -168,4 +171,25 @@ export function foreignKey(label: string, overrides: Partial<LiveKey> = {}): Liv
     masked: `kf_live_${id.slice(4, 8)}…${id.slice(-4)}`,
     ...overrides,
   };
+}
+
+/** Parses `tfConfig(resources, extra)` and plans it against `current` at NOW. */
+export function planFor(resources: Record<string, Json>, current: CurrentState, options: PlanOptions = {}, extra: Json = {}): Plan {
+  return plan(parseConfig(tfConfig(resources, extra)), current, NOW, options);
+}
+
+export function step(p: Plan, address: string): PlannedChange {
+  const c = p.changes.find((x) => x.address === address);
+  if (!c) throw new Error(`no change for ${address}; have ${p.changes.map((x) => x.address).join(", ")}`);
+  return c;
+}
+
+export function entry(p: Plan, address: string): ResourceChangeEntry {
+  const e = p.terraform.resourceChanges.find((x) => x.address === address);
+  if (!e) throw new Error(`no resource_changes entry for ${address}`);
+  return e;
+}
+
+export function errors(p: Plan): Array<{ summary: string; address?: string; code?: string; detail: string }> {
+  return p.diagnostics.filter((d) => d.severity === "error");
 }

@@ -21,7 +21,7 @@ function target(io: CliIO, o: { stack?: string; endpoint?: string }) {
     // no cdktf.out here: --stack is required
   }
   if (!stack) throw new CliError("--stack NAME is required (no cdktf.out here to read it from)");
-  return { stack, client: new KeyformClient({ endpoint: o.endpoint ?? io.env.KEYFORM_ENDPOINT ?? fallback, token: io.env.KEYFORM_TOKEN }) };
+  return { stack, client: new KeyformClient({ endpoint: o.endpoint || io.env.KEYFORM_ENDPOINT || fallback, token: io.env.KEYFORM_TOKEN }) };
 }
 
 const addressOf = (r: TfState["resources"][number], i: TfState["resources"][number]["instances"][number]) =>

@@ -39,7 +39,7 @@ export function renderPlanText(plan: Plan): string {
   const outputChanges = Object.entries(tf.outputChanges).filter(([, c]) => c.actions[0] !== "no-op");
   const hasResourceChanges = visible.length > 0;
 
-  if (tf.resourceDrift.length && (hasResourceChanges || outputChanges.length || !plan.hasChanges)) {
+  if (tf.resourceDrift.length) {
     out.push("", "Note: Objects have changed outside of Terraform", "");
     out.push("Terraform detected the following changes made outside of Terraform since the");
     out.push('last "terraform apply" which may have affected this plan:', "");
@@ -48,21 +48,22 @@ export function renderPlanText(plan: Plan): string {
       out.push(`  # ${d.address} ${deleted ? "has been deleted" : "has changed"}`);
       out.push(...renderBlock(d, deleted ? "delete" : "update", []), "");
     }
-    if (plan.hasChanges) {
-      out.push("", "Unless you have made equivalent changes to your configuration, or ignored the");
-      out.push("relevant attributes using ignore_changes, the following plan may include");
-      out.push("actions to undo or respond to these changes.", "", RULE, "");
-    } else {
-      out.push("", "This is a refresh-only change: your configuration already matches the changes detected above.", "", RULE, "");
-    }
+    out.push("", "Unless you have made equivalent changes to your configuration, or ignored the");
+    out.push("relevant attributes using ignore_changes, the following plan may include");
+    out.push("actions to undo or respond to these changes.", "", RULE, "");
   }
 
   if (!hasResourceChanges && !outputChanges.length) {
     out.push("No changes. Your infrastructure matches the configuration.", "");
-    out.push("Terraform has compared your real infrastructure against your configuration");
-    out.push("and found no differences, so no changes are needed.");
-    if (plan.changes.some((c) => c.action === "forget")) out.push("", "Objects deleted outside the stack will be dropped from its state on apply.");
-    out.push(...renderDiagnostics(plan.diagnostics.filter((d) => d.severity === "warning")).flatMap((l, i) => (i === 0 ? ["", l] : [l])));
+    if (tf.resourceDrift.length) {
+      out.push("Your configuration already matches the changes detected above.");
+    } else {
+      out.push("Terraform has compared your real infrastructure against your configuration");
+      out.push("and found no differences, so no changes are needed.");
+    }
+    if (plan.changes.some((c) => c.action === "forget")) out.push("", "Keys deleted outside the stack will be dropped from its state on apply.");
+    const warnings = plan.diagnostics.filter((d) => d.severity === "warning");
+    if (warnings.length) out.push("", ...renderDiagnostics(warnings));
     return out.join("\n") + "\n";
   }
 
@@ -270,26 +271,18 @@ function appendLast(lines: string[], text: string): string[] {
   return [...lines.slice(0, -1), lines[lines.length - 1] + text];
 }
 
-/** Element-wise diff of two sorted string sets, unchanged runs collapsed as Terraform does. */
+/** Set diff as Terraform renders sets: changed elements in order, then the count of unchanged ones. */
 function listDiff(before: string[], after: string[], suffix: string): string[] {
   const union = [...new Set([...before, ...after])].sort();
   const lines = ["[" + suffix];
-  let run = 0;
-  const flush = () => {
-    if (run) lines.push(`            # (${run} unchanged element${run === 1 ? "" : "s"} hidden)`);
-    run = 0;
-  };
+  let unchanged = 0;
   for (const x of union) {
     const inB = before.includes(x);
     const inA = after.includes(x);
-    if (inB && inA) {
-      run++;
-      continue;
-    }
-    flush();
-    lines.push(`          ${inA ? "+" : "-"} ${JSON.stringify(x)},`);
+    if (inB && inA) unchanged++;
+    else lines.push(`          ${inA ? "+" : "-"} ${JSON.stringify(x)},`);
   }
-  flush();
+  if (unchanged) lines.push(`            # (${unchanged} unchanged element${unchanged === 1 ? "" : "s"} hidden)`);
   lines.push("        ]");
   return lines;
 }
