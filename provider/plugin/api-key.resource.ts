@@ -2,7 +2,7 @@ import { KeyformApiError, type KeyformClient, type KeyView, type PatchKeyBody } 
 import { isSet, isUnknown, sameValue, UNKNOWN, type ObjectValue, type Value } from "./cty";
 import { attributePath, error, warning, type Diagnostic } from "./diagnostics";
 import { durationMs, secretMatchesMasked, validateExpiryAtPlan } from "./api-key.rules";
-import { apiKeySchema, KEY_ID_PATTERN } from "./schema";
+import { apiKeySchema as sharedApiKeySchema, KEY_ID_PATTERN, type BlockSchema } from "./schema";
 import { validateBlock } from "./schema-validation";
 
 /** What the provider configuration hands to resources and data sources. */
@@ -18,6 +18,8 @@ export interface PlanResult {
   requiresReplace: ReturnType<typeof attributePath>[];
   diagnostics: Diagnostic[];
 }
+
+const apiKeySchema: BlockSchema = sharedApiKeySchema;
 
 /** Attributes only the server sets: unknown until a key is created. */
 const SERVER_COMPUTED = apiKeySchema.attributes.filter((a) => a.computed && !a.optional).map((a) => a.tfName);
