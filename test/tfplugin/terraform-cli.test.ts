@@ -2,12 +2,15 @@ import { spawn, spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { toTerraformProviderSchema } from "../../provider";
 import { installProvider } from "../../provider/plugin/install";
 import { api } from "../support/cli";
 import { startKeyformServer } from "./tfplugin-harness";
 
 const TERRAFORM = ["/usr/local/bin/terraform", ...(process.env.PATH ?? "").split(":").map((d) => join(d, "terraform"))].find((p) => existsSync(p));
 const EXAMPLE = resolve(__dirname, "../../examples/terraform");
+const CDKTF_APP = resolve(EXAMPLE, "cdktf/main.ts");
+const CDKTF = resolve(__dirname, "../../node_modules/.bin/cdktf");
 const describeWithTerraform = TERRAFORM ? describe : describe.skip;
 
 if (!TERRAFORM) {
@@ -32,7 +35,7 @@ describeWithTerraform(`real terraform binary (${TERRAFORM ?? "absent: skipped"})
     await server.harness.account("acme");
     home = mkdtempSync(join(tmpdir(), "keyform-tf-home-"));
     work = mkdtempSync(join(tmpdir(), "keyform-tf-work-"));
-    cpSync(EXAMPLE, work, { recursive: true, filter: (src) => !/\.terraform|terraform\.tfstate/.test(src) });
+    cpSync(join(EXAMPLE, "main.tf"), join(work, "main.tf"));
     writeFileSync(join(home, ".terraformrc"), "");
     installProvider({ version: "0.1.0", home });
   });
@@ -41,16 +44,18 @@ describeWithTerraform(`real terraform binary (${TERRAFORM ?? "absent: skipped"})
     for (const d of [home, work]) if (d) rmSync(d, { recursive: true, force: true });
   });
 
-  function terraform(args: string[], timeoutMs = 120_000): Promise<Run> {
+  function terraform(args: string[], timeoutMs = 120_000, command = TERRAFORM!, cwd = work): Promise<Run> {
     return new Promise((res, rej) => {
-      const child = spawn(TERRAFORM!, [...args], {
-        cwd: work,
+      const child = spawn(command, [...args], {
+        cwd,
         env: {
           PATH: process.env.PATH,
           HOME: home,
           CHECKPOINT_DISABLE: "1",
           TF_IN_AUTOMATION: "1",
           TF_INPUT: "0",
+          CI: "1",
+          FORCE_COLOR: "0",
           KEYFORM_TOKEN: server.token,
           TF_VAR_keyform_endpoint: server.endpoint,
         },
@@ -78,6 +83,10 @@ describeWithTerraform(`real terraform binary (${TERRAFORM ?? "absent: skipped"})
     const init = ok(await terraform(["init", "-no-color"]));
     expect(init.stdout).toMatch(/Installing keyform\/keyform v0\.1\.0/);
     expect(init.stdout).toContain("Terraform has been successfully initialized");
+
+    // what Terraform reads from the plugin is the schema the cdktf constructs are built from
+    const schema = JSON.parse(ok(await terraform(["providers", "schema", "-json"])).stdout);
+    expect(schema.provider_schemas).toEqual(toTerraformProviderSchema().provider_schemas);
 
     const apply = ok(await terraform(["apply", "-auto-approve", "-no-color"]));
     expect(apply.stdout).toContain("Apply complete! Resources: 2 added, 0 changed, 0 destroyed.");
@@ -142,6 +151,28 @@ describeWithTerraform(`real terraform binary (${TERRAFORM ?? "absent: skipped"})
     expect(destroy.stdout).toContain("Destroy complete! Resources: 2 destroyed.");
     const listed = await api(server.endpoint, server.token, "GET", "/v1/accounts/acme/keys?status=active");
     expect(listed.body.keys).toEqual([]);
+  });
+
+  it("cdktf deploy of the cdktf twin of the example, then cdktf destroy", async () => {
+    const project = mkdtempSync(join(tmpdir(), "keyform-cdktf-"));
+    try {
+      // The app is the example's main.ts, run in place through tsx; state and cdktf.out stay in the temp project.
+      const app = [process.execPath, require.resolve("tsx/cli"), CDKTF_APP].map((a) => JSON.stringify(a)).join(" ");
+      writeFileSync(join(project, "cdktf.json"), JSON.stringify({ language: "typescript", app, output: "cdktf.out", sendCrashReports: "false", terraformProviders: [], terraformModules: [], context: {} }));
+      const cdktf = (args: string[]) => terraform([...args, "--skip-provider-lock"], 240_000, CDKTF, project);
+      const outputsFile = join(project, "outputs.json");
+      const deploy = ok(await cdktf(["deploy", "--auto-approve", "--outputs-file", outputsFile, "--outputs-file-include-sensitive-outputs"]));
+      expect(deploy.stdout).toMatch(/Apply complete! Resources: 2 added, 0 changed, 0 destroyed\./);
+      const outputs = JSON.parse(readFileSync(outputsFile, "utf8"))["terraform-keys"];
+      expect(outputs.ci_secret).toMatch(/^kf_live_[0-9A-Za-z]{36}$/);
+      const verified = await api(server.endpoint, server.token, "POST", "/v1/verify", { key: outputs.ci_secret });
+      expect(verified.body).toMatchObject({ valid: true, key_id: outputs.ci_key_id });
+      const destroy = ok(await cdktf(["destroy", "--auto-approve"]));
+      expect(destroy.stdout).toMatch(/Destroy complete! Resources: 2 destroyed\./);
+      expect((await api(server.endpoint, server.token, "GET", `/v1/accounts/acme/keys/${outputs.ci_key_id}`)).body.key.status).toBe("revoked");
+    } finally {
+      rmSync(project, { recursive: true, force: true });
+    }
   });
 
   it("dev_overrides: terraform plan uses the installed plugin without init", async () => {
