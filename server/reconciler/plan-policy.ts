@@ -2,7 +2,7 @@ import { AppError } from "../errors/app-error";
 import { ErrorCode } from "../errors/error-code";
 import { EXPIRES_IN, type ExpiresIn, parseDuration, resolveExpiry } from "../keys/expiry";
 import { MAX_SCOPES, NAME_RE, SCOPE_RE, scopesNotHeld } from "../keys/key.policy";
-import type { PlanNode } from "./plan";
+import type { PlanNode } from "./plan-resource";
 import type { CurrentState, Diagnostic, KeyTypeName, PlannedChange } from "./reconciler.types";
 
 /**

@@ -84,7 +84,15 @@ async function confirm(io: CliIO): Promise<boolean> {
   }
 }
 
+const DONE: Record<string, string> = {
+  create: "Creation complete", replace: "Replacement complete", update: "Modifications complete", delete: "Destruction complete",
+  import: "Import complete", move: "Move complete", forget: "Removed from state",
+};
+
 function printApplied(io: CliIO, r: ApplyResult, o: { outputsFile?: string }): void {
+  const done = r.resources.filter((x) => DONE[x.action]);
+  if (done.length) out(io, "");
+  for (const x of done) out(io, `${x.address}: ${DONE[x.action]}${x.key_id ? ` [id=${x.key_id}]` : ""}`);
   const s = r.summary;
   out(io, `\nApply complete! Resources: ${s.import ? `${s.import} imported, ` : ""}${s.add} added, ${s.change} changed, ${s.destroy} destroyed.`);
   const path = outputsPath(io.cwd, r.stack);
@@ -93,7 +101,7 @@ function printApplied(io: CliIO, r: ApplyResult, o: { outputsFile?: string }): v
   if (o.outputsFile) writeOutputs(resolve(io.cwd, o.outputsFile), merged);
   const names = Object.keys(r.outputs);
   if (names.length) {
-    out(io, "\nOutputs:\n");
+    out(io, "\nOutputs:\n\n");
     for (const name of names) {
       const v = r.outputs[name];
       out(io, `${name} = ${v.sensitive ? "<sensitive>" : JSON.stringify(v.value ?? null)}`);
