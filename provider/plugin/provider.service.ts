@@ -1,3 +1,4 @@
+import { PROVIDER_VERSION as SCHEMA_PROVIDER_VERSION } from "../api-key.schema";
 import type * as grpc from "@grpc/grpc-js";
 import { ApiKeyDataSource } from "./api-key.data-source";
 import { ApiKeyResource, type ProviderContext } from "./api-key.resource";
@@ -13,7 +14,7 @@ const RESOURCE_ATTRS = attributeNames(apiKeyResourceSchema);
 const DATA_ATTRS = attributeNames(apiKeyDataSourceSchema);
 const PROVIDER_ATTRS = attributeNames(providerSchema);
 const DEFAULT_ENDPOINT = "http://127.0.0.1:8080";
-export const PROVIDER_VERSION = process.env.KEYFORM_PROVIDER_VERSION ?? "0.1.0";
+export const PROVIDER_VERSION = process.env.KEYFORM_PROVIDER_VERSION ?? SCHEMA_PROVIDER_VERSION;
 
 /** Decodes an object value that must be known (configuration, state): unknown as a whole is an error. */
 function object(dv: DynamicValue | undefined, attrs: readonly string[]): ObjectValue | null {

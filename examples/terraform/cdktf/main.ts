@@ -3,7 +3,6 @@ import type { Construct } from "constructs";
 import { ApiKey, DataKeyformApiKey, KeyformProvider } from "../../../provider";
 
 /** The version `keyform provider install` installs by default (the package version). */
-export const PROVIDER_VERSION = "0.1.0";
 
 /**
  * The cdktf twin of ../main.tf: the same keys, the secret handed on as an output. `cdktf deploy` runs
@@ -26,8 +25,6 @@ export class TerraformKeysStack extends TerraformStack {
 
     // No token here: the plugin reads KEYFORM_TOKEN from the environment.
     new KeyformProvider(this, "keyform", { endpoint: endpoint.stringValue, account: "acme" });
-    // `cdktf deploy` wants a version constraint for every provider; KeyformProvider writes none yet.
-    this.addOverride("terraform.required_providers.keyform.version", PROVIDER_VERSION);
 
     const ci = new ApiKey(this, "ci", { name: "ci-deploy", expiresIn: "90d", scopes: ciScopes.listValue, rotateEvery: "30d" });
     const verifier = new ApiKey(this, "verifier", { name: `${ci.name}-verifier`, scopes: ["keys:verify"] });
