@@ -73,11 +73,15 @@ export async function serveKeyform(opts: { databaseUrl?: string; env?: Record<st
     child, endpoint, dir, adminToken,
     logs: () => output,
     assertNoSecretInLogs: () => servedSecrets.assertNotIn(output, `the output of keyform serve at ${endpoint}`),
+    // Every stop also checks the process's output against the secrets `api()` saw (suite-wide guard).
     stop: (signal = "SIGTERM") =>
-      new Promise((res) => {
-        if (child.exitCode !== null) return res(child.exitCode);
+      new Promise<number | null>((res) => {
+        if (child.exitCode !== null || child.signalCode !== null) return res(child.exitCode);
         child.once("exit", (code) => res(code));
         child.kill(signal);
+      }).then((code) => {
+        servedSecrets.assertNotIn(output, `the output of keyform serve at ${endpoint}`);
+        return code;
       }),
   };
 }
