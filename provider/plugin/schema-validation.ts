@@ -1,8 +1,8 @@
 import { isSet, type ObjectValue } from "./cty";
 import { error, type Diagnostic } from "./diagnostics";
-import type { AttributeSchema, AttributeValidation, BlockSchema } from "./schema";
+import { checkRule } from "../attribute-rules";
+import type { AttributeSchema, BlockSchema } from "./schema";
 
-const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
 
 /**
  * Checks a configuration against the rules its schema declares, as diagnostics on attribute paths.
@@ -63,21 +63,3 @@ function checkValue(attribute: AttributeSchema, value: string | string[] | numbe
   });
 }
 
-function checkRule(rule: AttributeValidation, value: string): string | null {
-  switch (rule.kind) {
-    case "pattern":
-      return new RegExp(rule.pattern).test(value) ? null : `must be ${rule.description}`;
-    case "one_of":
-      return rule.values.includes(value) ? null : `must be one of ${rule.values.join(", ")}`;
-    case "duration":
-      return new RegExp(rule.pattern).test(value) && Number(/^\d+/.exec(value)?.[0]) > 0 ? null : "must be a positive duration such as 90d, 12h or 1y";
-    case "rfc3339":
-      return RFC3339.test(value) && !Number.isNaN(Date.parse(value)) ? null : "must be an RFC 3339 date-time such as 2027-01-31T00:00:00Z";
-    case "url":
-      return /^https?:\/\/[^\s/]+/.test(value) && URL.canParse(value) ? null : "must be an http(s) URL";
-    case "max_length":
-      return value.length <= rule.max ? null : `must be at most ${rule.max} characters`;
-    case "max_items":
-      return null;
-  }
-}
