@@ -148,3 +148,26 @@ describe.each(STORE_KINDS)("observability (%s)", (kind) => {
     expect(JSON.stringify(log.body)).not.toMatch(/kf_(live|temp)_|[0-9a-f]{64}|0f8fad5b-d9cb/);
   });
 });
+
+describe("logs of a served process", () => {
+  it("are JSON lines carrying the request id of each response, and no secret", async () => {
+    const { serveKeyform, api } = await import("../support/cli");
+    const srv = await serveKeyform({ env: { KEYFORM_ADMIN_TOKEN: "served-logs-operator-token" } });
+    try {
+      expect((await api(srv.endpoint, "served-logs-operator-token", "POST", "/v1/accounts", { id: "served" })).status).toBe(201);
+      const key = await api(srv.endpoint, "served-logs-operator-token", "POST", "/v1/accounts/served/keys", { name: "k" });
+      expect(key.status).toBe(201);
+      const res = await fetch(`${srv.endpoint}/v1/accounts/served`, { headers: { authorization: "Bearer served-logs-operator-token", "x-request-id": "lb-trace-42" } });
+      expect(res.headers.get("x-request-id")).toBe("lb-trace-42");
+      await fetch(`${srv.endpoint}/v1/accounts/served`, { headers: { authorization: `Bearer ${key.body.secret}` } });
+    } finally {
+      expect(await srv.stop("SIGTERM")).toBe(0);
+    }
+    const lines = srv.logs().split("\n").filter((l) => l && !l.startsWith("keyform listening on"));
+    const parsed = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(parsed.find((l) => l.req_id === "lb-trace-42")).toMatchObject({ msg: "request", route: "/v1/accounts/:account", status: 200 });
+    expect(parsed.filter((l) => l.msg === "request").every((l) => typeof l.req_id === "string")).toBe(true);
+    expect(parsed.some((l) => l.msg === "shutting down")).toBe(true);
+    srv.assertNoSecretInLogs();
+  });
+});
