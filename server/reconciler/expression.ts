@@ -243,7 +243,9 @@ function addressKey(address: string): [string, number, number | string] {
       const base = `${p.mode === "data" ? "data." : ""}${p.type}.${p.name}`;
       key = p.index === undefined ? [base, 0, ""] : typeof p.index === "number" ? [base, 1, p.index] : [base, 2, p.index];
     }
-    if (addressKeys.size > 10_000) addressKeys.clear();
+    // Sized for the largest stacks (10,000+ instances, sorted several times per plan): a smaller cap
+    // cleared the memo mid-sort and made every comparison re-parse both addresses.
+    if (addressKeys.size > 200_000) addressKeys.clear();
     addressKeys.set(address, key);
   }
   return key;
@@ -251,7 +253,6 @@ function addressKey(address: string): [string, number, number | string] {
 
 /** Resource address (without instance key) of an instance address. */
 export function resourceOf(address: string): string {
-  const p = parseAddress(address);
-  if (!p) return address;
-  return `${p.mode === "data" ? "data." : ""}${p.type}.${p.name}`;
+  // The memoized sort key starts with exactly this (or the address itself when it does not parse).
+  return addressKey(address)[0];
 }

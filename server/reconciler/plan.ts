@@ -172,12 +172,19 @@ export function plan(desired: DesiredConfig, current: CurrentState, now: number,
   const desiredByAddress = new Map<string, DesiredResource>();
   if (!opts.destroy) for (const r of desired.resources) desiredByAddress.set(r.address, r);
   for (const r of desiredByAddress.values()) node(r.address).desired = r;
+  // Instances by resource address, so a depends_on on a counted resource is a lookup, not a scan.
+  const instancesOf = new Map<string, string[]>();
+  for (const a of desiredByAddress.keys()) {
+    const list = instancesOf.get(resourceOf(a));
+    if (list) list.push(a);
+    else instancesOf.set(resourceOf(a), [a]);
+  }
   const instanceDeps = (r: DesiredResource): string[] => {
     const out = new Set<string>();
     for (const dep of r.dependsOn) {
       if (dep.startsWith("data.")) continue;
       if (desiredByAddress.has(dep)) out.add(dep);
-      else for (const a of desiredByAddress.keys()) if (resourceOf(a) === dep) out.add(a);
+      else for (const a of instancesOf.get(dep) ?? []) out.add(a);
     }
     out.delete(r.address);
     return [...out].sort(compareAddresses);
@@ -269,9 +276,10 @@ export function plan(desired: DesiredConfig, current: CurrentState, now: number,
     selected.filter((n) => n.action === "delete").map((n) => n.address),
     (a) => nodes.get(a)!.dependencies,
   );
+  const releasers = releasersByName(selected);
   const rest = topoOrder(
     desiredOrder.filter((a) => nodes.get(a)!.selected),
-    (a) => [...nodes.get(a)!.dependencies, ...nameReleasers(nodes.get(a)!, selected)],
+    (a) => [...nodes.get(a)!.dependencies, ...nameReleasers(nodes.get(a)!, releasers)],
   ).order;
   const ordered = [...forgets, ...deletes, ...rest].map((a) => nodes.get(a)!);
 
@@ -544,19 +552,27 @@ function planDesired(n: PlanNode, nodes: Map<string, PlanNode>, current: Current
  * Steps that rename a key away from the name `n` takes, so apply frees a name before reusing it
  * (ordering only; not recorded as a dependency).
  */
-function nameReleasers(n: PlanNode, all: PlanNode[]): string[] {
+function nameReleasers(n: PlanNode, releasers: Map<string, PlanNode[]>): string[] {
   const claims = n.action === "create" || n.action === "replace" || n.updates.includes("name");
   if (!claims || !n.desiredKey || !n.desired) return [];
-  return all
-    .filter(
-      (m) =>
-        m !== n &&
-        (m.action === "update" || m.action === "import") &&
-        m.updates.includes("name") &&
-        m.before?.name === n.desiredKey!.name &&
-        m.before?.account === n.desired!.account,
-    )
-    .map((m) => m.address);
+  const candidates = releasers.get(`${n.desired.account}\u0000${n.desiredKey.name}`);
+  return candidates ? candidates.filter((m) => m !== n).map((m) => m.address) : [];
+}
+
+/**
+ * Steps that rename a key away from its current name, indexed by (account, old name), in `all`'s order:
+ * built once per plan so that `nameReleasers` is a lookup (scanning every node per node was O(n²)).
+ */
+function releasersByName(all: PlanNode[]): Map<string, PlanNode[]> {
+  const out = new Map<string, PlanNode[]>();
+  for (const m of all) {
+    if (!((m.action === "update" || m.action === "import") && m.updates.includes("name") && m.before)) continue;
+    const k = `${m.before.account}\u0000${m.before.name}`;
+    const list = out.get(k);
+    if (list) list.push(m);
+    else out.set(k, [m]);
+  }
+  return out;
 }
 
 function rotationDue(b: KeyValues, rotateEvery: string, now: number): boolean {

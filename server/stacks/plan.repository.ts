@@ -1,3 +1,5 @@
+import { promisify } from "node:util";
+import { deflateRaw, inflateRaw } from "node:zlib";
 import type { EntityManager } from "typeorm";
 import type { Plan } from "../reconciler/reconciler.types";
 import type { Store } from "../store/store";
@@ -22,9 +24,28 @@ export interface StoredPlan {
   plan: Plan;
 }
 
+const deflate = promisify(deflateRaw);
+const inflate = promisify(inflateRaw);
+/**
+ * Plan bodies are stored deflated (base64, with this prefix): a 10,000-key plan is ~14 MB of JSON, over
+ * MySQL's default 16 MB max_allowed_packet once escaped, and ~1 MB deflated. Bodies without the prefix
+ * (plain JSON, as older versions wrote them) are still read. Compression runs on the libuv pool.
+ */
+const DEFLATED = "deflate:";
+
+async function encodeBody(plan: Plan): Promise<string> {
+  return DEFLATED + (await deflate(Buffer.from(JSON.stringify(plan), "utf8"), { level: 1 })).toString("base64");
+}
+
+async function decodeBody(raw: unknown): Promise<Plan> {
+  const s = String(raw);
+  if (!s.startsWith(DEFLATED)) return JSON.parse(s) as Plan;
+  return JSON.parse((await inflate(Buffer.from(s.slice(DEFLATED.length), "base64"))).toString("utf8")) as Plan;
+}
+
 const LIGHT = "id, stack, lineage, serial, accounts, errored, has_changes, summary, created_by, created_at, expires_at, applied_at, applied_by, apply_result";
 
-function toPlan(r: Row, withBody: boolean): StoredPlan {
+function toPlan(r: Row, plan: Plan | undefined): StoredPlan {
   return {
     id: String(r.id),
     stack: String(r.stack),
@@ -40,7 +61,7 @@ function toPlan(r: Row, withBody: boolean): StoredPlan {
     appliedAt: r.applied_at === null || r.applied_at === undefined ? null : Number(r.applied_at),
     appliedBy: (r.applied_by as string | null) ?? null,
     applyResult: r.apply_result ? JSON.parse(String(r.apply_result)) : null,
-    plan: withBody ? (JSON.parse(String(r.body)) as Plan) : (undefined as unknown as Plan),
+    plan: plan as Plan,
   };
 }
 
@@ -49,22 +70,23 @@ export class PlanRepository {
   constructor(private readonly store: Store) {}
 
   async insert(p: StoredPlan): Promise<void> {
+    const body = await encodeBody(p.plan);
     await this.store.write((tx) =>
       tx.query(`INSERT INTO plans (${LIGHT}, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, [
         p.id, p.stack, p.lineage, p.serial, JSON.stringify(p.accounts), p.errored ? 1 : 0, p.hasChanges ? 1 : 0, p.summary, p.createdBy,
-        p.createdAt, p.expiresAt, null, null, null, JSON.stringify(p.plan),
+        p.createdAt, p.expiresAt, null, null, null, body,
       ]),
     );
   }
 
   async find(id: string): Promise<StoredPlan | null> {
     const rows: Row[] = await this.store.manager.query(`SELECT ${LIGHT}, body FROM plans WHERE id = ?`, [id]);
-    return rows.length ? toPlan(rows[0], true) : null;
+    return rows.length ? toPlan(rows[0], await decodeBody(rows[0].body)) : null;
   }
 
   async listForStack(stack: string, limit: number): Promise<StoredPlan[]> {
     const rows: Row[] = await this.store.manager.query(`SELECT ${LIGHT} FROM plans WHERE stack = ? ORDER BY created_at DESC, id LIMIT ${Math.floor(limit)}`, [stack]);
-    return rows.map((r) => toPlan(r, false));
+    return rows.map((r) => toPlan(r, undefined));
   }
 
   /** Marks a plan applied; false when another apply got there first. */
