@@ -34,3 +34,11 @@ export interface RouteDef<B extends TSchema = TSchema, Q extends TObject = TObje
 export function route<B extends TSchema, Q extends TObject>(def: RouteDef<B, Q>): RouteDef {
   return def as unknown as RouteDef;
 }
+
+/**
+ * A response body already serialized as JSON, sent as is. For very large bodies (a 10,000-key plan's
+ * Terraform JSON is tens of MB) that the server has serialized once already for storage.
+ */
+export class RawJson {
+  constructor(readonly text: string) {}
+}

@@ -2,7 +2,7 @@ import express, { type NextFunction, type Request, type Response, type Router } 
 import type { AuthService } from "../auth/auth.service";
 import { AppError } from "../errors/app-error";
 import { ErrorCode } from "../errors/error-code";
-import type { RouteDef } from "./route";
+import { RawJson, type RouteDef } from "./route";
 import { bodyValidator, queryValidator } from "./validate";
 
 const PARAM_PATTERNS: Record<string, RegExp> = {
@@ -57,6 +57,7 @@ export function mountRoutes(router: Router, defs: RouteDef[], auth: AuthService,
       if (res.headersSent) return;
       const status = def.status ?? 200;
       if (status === 204 || result === undefined) res.status(status === 200 ? 204 : status).end();
+      else if (result instanceof RawJson) res.status(status).type("application/json").send(result.text);
       else res.status(status).json(result);
     };
     router[def.method](def.path, parseJson, (req: Request, res: Response, next: NextFunction) => {

@@ -42,9 +42,10 @@ export async function loadCurrentState(
 
   const accountIds = accountsOf(desired, state);
   const accounts: Record<string, AccountInfo> = {};
-  for (const a of await deps.accounts.findMany(accountIds)) {
-    const counts = await deps.keys.countActive(a.id, now);
-    const names = await deps.keys.activeNames(a.id, now);
+  // Per-account reads are independent: run them side by side on the pool.
+  const found = await deps.accounts.findMany(accountIds);
+  const loaded = await Promise.all(found.map(async (a) => ({ a, counts: await deps.keys.countActive(a.id, now), names: await deps.keys.activeNames(a.id, now) })));
+  for (const { a, counts, names } of loaded) {
     accounts[a.id] = {
       id: a.id, keyLimit: a.keyLimit, maxExpiry: a.maxExpiry, activeKeys: counts.keys, activeTempKeys: counts.temp,
       activeNames: names,

@@ -33,14 +33,41 @@ const inflate = promisify(inflateRaw);
  */
 const DEFLATED = "deflate:";
 
-async function encodeBody(plan: Plan): Promise<string> {
-  return DEFLATED + (await deflate(Buffer.from(JSON.stringify(plan), "utf8"), { level: 1 })).toString("base64");
+/**
+ * The body holds the plan without its Terraform JSON pieces, plus the rendered Terraform JSON document
+ * as already serialized for the response (`terraformJson`), so a large plan is stringified once.
+ */
+async function encodeBody(plan: Plan, terraformJson: string): Promise<string> {
+  const text = `{"plan":${JSON.stringify({ ...plan, terraform: undefined })},"terraform_json":${terraformJson}}`;
+  return DEFLATED + (await deflate(Buffer.from(text, "utf8"), { level: 1 })).toString("base64");
 }
 
 async function decodeBody(raw: unknown): Promise<Plan> {
   const s = String(raw);
   if (!s.startsWith(DEFLATED)) return JSON.parse(s) as Plan;
-  return JSON.parse((await inflate(Buffer.from(s.slice(DEFLATED.length), "base64"))).toString("utf8")) as Plan;
+  const parsed = JSON.parse((await inflate(Buffer.from(s.slice(DEFLATED.length), "base64"))).toString("utf8")) as { plan: Plan; terraform_json: TerraformPlanDoc };
+  return { ...parsed.plan, terraform: fromPlanJson(parsed.terraform_json) };
+}
+
+interface TerraformPlanDoc {
+  planned_values: { outputs: Plan["terraform"]["plannedValues"]["outputs"]; root_module: { resources: Plan["terraform"]["plannedValues"]["resources"] } };
+  resource_drift: Plan["terraform"]["resourceDrift"];
+  resource_changes: Plan["terraform"]["resourceChanges"];
+  output_changes: Plan["terraform"]["outputChanges"];
+  prior_state?: { values: { outputs: NonNullable<Plan["terraform"]["priorState"]>["outputs"]; root_module: { resources: NonNullable<Plan["terraform"]["priorState"]>["resources"] } } };
+  configuration: Plan["terraform"]["configuration"];
+}
+
+/** The inverse of `renderPlanJson` for the pieces a plan keeps. */
+function fromPlanJson(doc: TerraformPlanDoc): Plan["terraform"] {
+  return {
+    resourceDrift: doc.resource_drift,
+    resourceChanges: doc.resource_changes,
+    outputChanges: doc.output_changes,
+    plannedValues: { outputs: doc.planned_values.outputs, resources: doc.planned_values.root_module.resources },
+    priorState: doc.prior_state ? { outputs: doc.prior_state.values.outputs, resources: doc.prior_state.values.root_module.resources } : null,
+    configuration: doc.configuration,
+  };
 }
 
 const LIGHT = "id, stack, lineage, serial, accounts, errored, has_changes, summary, created_by, created_at, expires_at, applied_at, applied_by, apply_result";
@@ -69,8 +96,9 @@ function toPlan(r: Row, plan: Plan | undefined): StoredPlan {
 export class PlanRepository {
   constructor(private readonly store: Store) {}
 
-  async insert(p: StoredPlan): Promise<void> {
-    const body = await encodeBody(p.plan);
+  /** `terraformJson`: `JSON.stringify(renderPlanJson(p.plan))`, which the caller also sends. */
+  async insert(p: StoredPlan, terraformJson: string): Promise<void> {
+    const body = await encodeBody(p.plan, terraformJson);
     await this.store.write((tx) =>
       tx.query(`INSERT INTO plans (${LIGHT}, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, [
         p.id, p.stack, p.lineage, p.serial, JSON.stringify(p.accounts), p.errored ? 1 : 0, p.hasChanges ? 1 : 0, p.summary, p.createdBy,
