@@ -189,6 +189,12 @@ function unknownKey(): string {
   return body + checksum(body);
 }
 
+/** CPU seconds (user + system) a process has used so far. */
+function cpuSecondsOf(pid: number): number {
+  const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+  return (Number(f[11]) + Number(f[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+}
+
 function rssOf(pid: number): { rss: number; hwm: number } {
   const s = readFileSync(`/proc/${pid}/status`, "utf8");
   const kb = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, "m").exec(s)?.[1] ?? 0);
@@ -207,6 +213,8 @@ interface HttpRow {
   total: number;
   ratio?: number;
   p99Ratio?: number;
+  /** Server process CPU time per request (µs): robust to other load on the machine. */
+  cpuUsPerReq?: number;
 }
 
 async function load(name: string, url: string, token: string, pick: () => string, duration: number): Promise<HttpRow> {
@@ -222,10 +230,12 @@ async function load(name: string, url: string, token: string, pick: () => string
   return { name, rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.timeouts, non2xx: r.non2xx, total: r.requests.total };
 }
 
-async function scenario(name: string, url: string, token: string, pick: () => string): Promise<HttpRow> {
+async function scenario(name: string, url: string, token: string, pick: () => string, pid: number): Promise<HttpRow> {
   if (WARMUP > 0) await load(name, url, token, pick, WARMUP);
+  const cpu0 = cpuSecondsOf(pid);
   const row = await load(name, url, token, pick, DURATION);
-  process.stderr.write(`  ${name}: ${row.rps.toFixed(0)} req/s, p50 ${row.p50} ms, p99 ${row.p99} ms\n`);
+  row.cpuUsPerReq = ((cpuSecondsOf(pid) - cpu0) * 1e6) / Math.max(1, row.total);
+  process.stderr.write(`  ${name}: ${row.rps.toFixed(0)} req/s, p50 ${row.p50} ms, p99 ${row.p99} ms, ${row.cpuUsPerReq.toFixed(0)} µs CPU/req\n`);
   return row;
 }
 
@@ -249,6 +259,10 @@ interface StackRow {
   planMs: number;
   applyMs: number;
   replanMs?: number;
+  /** Highest RSS sampled (every 20 ms) during that step. */
+  planPeakRssMB?: number;
+  applyPeakRssMB?: number;
+  replanPeakRssMB?: number;
 }
 
 function median(xs: number[]): number {
@@ -292,16 +306,16 @@ async function main(): Promise<void> {
     const http: HttpRow[] = [];
     if (PHASES.has("http")) {
     const bare = await startChild("bare", [join(DIST, "bench/servers/bare.js")], {}, join(tmp, "bare.log"), "/v1/verify");
-    http.push(await scenario("bare express (constant)", bare.base, verifier, pickValid));
+    http.push(await scenario("bare express (constant)", bare.base, verifier, pickValid, bare.proc.pid!));
     await bare.stop();
     const naive = await startChild("naive", [join(DIST, "bench/servers/naive.js")], { DATABASE_URL: db.url }, join(tmp, "naive.log"), "/v1/verify");
-    http.push(await scenario("naive verifier (sha256 + mysql)", naive.base, verifier, pickValid));
+    http.push(await scenario("naive verifier (sha256 + mysql)", naive.base, verifier, pickValid, naive.proc.pid!));
     await naive.stop();
     kf = await startKeyform(db.url, join(tmp, "keyform-http.log"));
-    http.push(await scenario("keyform /v1/verify valid", kf.base, verifier, pickValid));
+    http.push(await scenario("keyform /v1/verify valid", kf.base, verifier, pickValid, kf.proc.pid!));
     if (!process.env.BENCH_ONLY_VALID) {
-      http.push(await scenario("keyform /v1/verify unknown", kf.base, verifier, pickUnknown));
-      http.push(await scenario("keyform /v1/verify mix 80/15/5", kf.base, verifier, pickMix));
+      http.push(await scenario("keyform /v1/verify unknown", kf.base, verifier, pickUnknown, kf.proc.pid!));
+      http.push(await scenario("keyform /v1/verify mix 80/15/5", kf.base, verifier, pickMix, kf.proc.pid!));
     }
     await kf.stop();
     const ceiling = http[0];
@@ -317,9 +331,12 @@ async function main(): Promise<void> {
     kf = await startKeyform(db.url, join(tmp, "keyform-stacks.log"));
     const pid = kf.proc.pid!;
     let peak = 0;
+    let stepPeak = 0;
     const sampler = setInterval(() => {
       try {
-        peak = Math.max(peak, rssOf(pid).rss);
+        const rss = rssOf(pid).rss;
+        peak = Math.max(peak, rss);
+        stepPeak = Math.max(stepPeak, rss);
       } catch {
         /* exited */
       }
@@ -333,22 +350,27 @@ async function main(): Promise<void> {
       const stack = `bench-${n}`;
       const config = stackConfig(stack, n, accounts);
       const plans: Array<{ ms: number; id: string }> = [];
+      stepPeak = 0;
       for (let i = 0; i < 3; i++) {
         const r = await must(kf.base, "POST", `/v1/stacks/${stack}/plans`, { config });
         if (r.json.summary.add !== n) throw new Error(`plan of ${n}: ${JSON.stringify(r.json.summary)}`);
         plans.push({ ms: r.ms, id: r.json.id });
       }
+      const planRss = stepPeak;
+      stepPeak = 0;
       const applied = await must(kf.base, "POST", `/v1/plans/${plans[plans.length - 1].id}/apply`, {});
       if (applied.json.resources.length !== n) throw new Error(`apply of ${n}: ${applied.json.resources.length} resources`);
-      const row: StackRow = { keys: n, planMs: median(plans.map((p) => p.ms)), applyMs: applied.ms };
+      const row: StackRow = { keys: n, planMs: median(plans.map((p) => p.ms)), applyMs: applied.ms, planPeakRssMB: Math.round(planRss / 2 ** 20), applyPeakRssMB: Math.round(stepPeak / 2 ** 20) };
       if (n === Math.max(...SIZES)) {
         const re: number[] = [];
+        stepPeak = 0;
         for (let i = 0; i < 3; i++) {
           const r = await must(kf.base, "POST", `/v1/stacks/${stack}/plans`, { config });
           if (r.json.has_changes) throw new Error(`re-plan of ${n} has changes: ${JSON.stringify(r.json.summary)}`);
           re.push(r.ms);
         }
         row.replanMs = replanMs = median(re);
+        row.replanPeakRssMB = Math.round(stepPeak / 2 ** 20);
       }
       stacks.push(row);
       process.stderr.write(`  stack ${n}: plan ${row.planMs.toFixed(0)} ms, apply ${row.applyMs.toFixed(0)} ms${row.replanMs ? `, re-plan ${row.replanMs.toFixed(0)} ms` : ""}\n`);
@@ -416,14 +438,16 @@ function printTable(
   const lpad = (s: string, n: number) => s.padStart(n);
   const lines: string[] = [];
   lines.push("", `HTTP verify (${CONNECTIONS} connections, ${DURATION} s each)`);
-  lines.push(`${pad("server", 34)}${lpad("req/s", 9)}${lpad("p50 ms", 8)}${lpad("p99 ms", 8)}${lpad("× bare", 8)}${lpad("p99 × bare", 11)}${lpad("errors", 8)}${lpad("non2xx", 8)}`);
+  lines.push(`${pad("server", 34)}${lpad("req/s", 9)}${lpad("p50 ms", 8)}${lpad("p99 ms", 8)}${lpad("× bare", 8)}${lpad("p99 × bare", 11)}${lpad("errors", 8)}${lpad("non2xx", 8)}${lpad("CPU µs/req", 12)}`);
   for (const h of http) {
-    lines.push(`${pad(h.name, 34)}${lpad(h.rps.toFixed(0), 9)}${lpad(String(h.p50), 8)}${lpad(String(h.p99), 8)}${lpad(h.ratio!.toFixed(2), 8)}${lpad(h.p99Ratio!.toFixed(2), 11)}${lpad(String(h.errors), 8)}${lpad(String(h.non2xx), 8)}`);
+    lines.push(`${pad(h.name, 34)}${lpad(h.rps.toFixed(0), 9)}${lpad(String(h.p50), 8)}${lpad(String(h.p99), 8)}${lpad(h.ratio!.toFixed(2), 8)}${lpad(h.p99Ratio!.toFixed(2), 11)}${lpad(String(h.errors), 8)}${lpad(String(h.non2xx), 8)}${lpad(h.cpuUsPerReq!.toFixed(0), 12)}`);
   }
   if (stacks.length === 0) return void process.stdout.write(lines.join("\n") + "\n");
   lines.push("", "Stacks (wall time of the HTTP request, median of 3 plans; one apply)");
-  lines.push(`${pad("keys", 8)}${lpad("plan ms", 10)}${lpad("apply ms", 10)}${lpad("re-plan ms", 12)}`);
-  for (const s of stacks) lines.push(`${pad(String(s.keys), 8)}${lpad(s.planMs.toFixed(0), 10)}${lpad(s.applyMs.toFixed(0), 10)}${lpad(s.replanMs ? s.replanMs.toFixed(0) : "", 12)}`);
+  lines.push(`${pad("keys", 8)}${lpad("plan ms", 10)}${lpad("apply ms", 10)}${lpad("re-plan ms", 12)}   peak RSS MB plan/apply/re-plan`);
+  for (const s of stacks) {
+    lines.push(`${pad(String(s.keys), 8)}${lpad(s.planMs.toFixed(0), 10)}${lpad(s.applyMs.toFixed(0), 10)}${lpad(s.replanMs ? s.replanMs.toFixed(0) : "", 12)}   ${s.planPeakRssMB}/${s.applyPeakRssMB}${s.replanPeakRssMB ? "/" + s.replanPeakRssMB : ""}`);
+  }
   if (growth) lines.push(`growth 10,000/1,000: plan ${growth.plan.toFixed(2)}, apply ${growth.apply.toFixed(2)}`);
   lines.push(`server peak RSS during stack runs: ${(peak / 2 ** 20).toFixed(0)} MB`);
   lines.push("", "Targets");

@@ -2,7 +2,7 @@ import express, { type NextFunction, type Request, type Response, type Router } 
 import type { AuthService } from "../auth/auth.service";
 import { AppError } from "../errors/app-error";
 import { ErrorCode } from "../errors/error-code";
-import { RawJson, type RouteDef } from "./route";
+import { RawJson, slices, type RouteDef } from "./route";
 import { bodyValidator, queryValidator } from "./validate";
 
 const PARAM_PATTERNS: Record<string, RegExp> = {
@@ -26,6 +26,35 @@ export function bearerToken(req: Request): string | undefined {
   }
   const apiKey = req.headers["x-api-key"];
   return typeof apiKey === "string" && apiKey.length > 0 ? apiKey.trim() : undefined;
+}
+
+/**
+ * Writes pre-serialized JSON in ~1 MB slices, waiting for the socket to drain: a 25 MB plan goes out
+ * without one 25 MB Buffer per response (large one-off Buffers are what made the server's RSS balloon).
+ */
+async function sendRawJson(res: Response, status: number, parts: string[]): Promise<void> {
+  let length = 0;
+  for (const p of parts) length += Buffer.byteLength(p, "utf8");
+  res.status(status);
+  res.setHeader("Content-Type", "application/json; charset=utf-8");
+  res.setHeader("Content-Length", String(length));
+  for (const p of parts) {
+    for (const slice of slices(p)) {
+      if (res.destroyed) return;
+      if (!res.write(slice, "utf8")) {
+        await new Promise<void>((resolve) => {
+          const done = () => {
+            res.off("drain", done);
+            res.off("close", done);
+            resolve();
+          };
+          res.on("drain", done);
+          res.on("close", done);
+        });
+      }
+    }
+  }
+  res.end();
 }
 
 /** Registers declared routes: authenticate → check path params → validate body/query → handler → JSON. */
@@ -57,7 +86,7 @@ export function mountRoutes(router: Router, defs: RouteDef[], auth: AuthService,
       if (res.headersSent) return;
       const status = def.status ?? 200;
       if (status === 204 || result === undefined) res.status(status === 200 ? 204 : status).end();
-      else if (result instanceof RawJson) res.status(status).type("application/json").send(result.text);
+      else if (result instanceof RawJson) await sendRawJson(res, status, result.parts);
       else res.status(status).json(result);
     };
     router[def.method](def.path, parseJson, (req: Request, res: Response, next: NextFunction) => {

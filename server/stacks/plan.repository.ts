@@ -1,5 +1,6 @@
 import { promisify } from "node:util";
-import { deflateRaw, inflateRaw } from "node:zlib";
+import { createDeflateRaw, inflateRaw } from "node:zlib";
+import { slices } from "../http/route";
 import type { EntityManager } from "typeorm";
 import type { Plan } from "../reconciler/reconciler.types";
 import type { Store } from "../store/store";
@@ -24,7 +25,6 @@ export interface StoredPlan {
   plan: Plan;
 }
 
-const deflate = promisify(deflateRaw);
 const inflate = promisify(inflateRaw);
 /**
  * Plan bodies are stored deflated (base64, with this prefix): a 10,000-key plan is ~14 MB of JSON, over
@@ -38,8 +38,22 @@ const DEFLATED = "deflate:";
  * as already serialized for the response (`terraformJson`), so a large plan is stringified once.
  */
 async function encodeBody(plan: Plan, terraformJson: string): Promise<string> {
-  const text = `{"plan":${JSON.stringify({ ...plan, terraform: undefined })},"terraform_json":${terraformJson}}`;
-  return DEFLATED + (await deflate(Buffer.from(text, "utf8"), { level: 1 })).toString("base64");
+  // Streamed through the compressor in ~1 MB slices: no Buffer copy of the whole (tens of MB) text.
+  const z = createDeflateRaw({ level: 1 });
+  const out: Buffer[] = [];
+  z.on("data", (b: Buffer) => out.push(b));
+  const ended = new Promise<void>((resolve, reject) => {
+    z.once("end", resolve);
+    z.once("error", reject);
+  });
+  const write = async (text: string) => {
+    for (const slice of slices(text)) if (!z.write(slice, "utf8")) await new Promise((r) => z.once("drain", r));
+  };
+  await write(`{"plan":${JSON.stringify({ ...plan, terraform: undefined })},"terraform_json":`);
+  await write(terraformJson);
+  z.end("}");
+  await ended;
+  return DEFLATED + Buffer.concat(out).toString("base64");
 }
 
 async function decodeBody(raw: unknown): Promise<Plan> {

@@ -94,7 +94,7 @@ export class StackService {
     }
     // Same bytes as `res.json(this.planView(stored))`, whose last key is `terraform`.
     const { terraform: _omit, ...head } = this.planView(stored, false);
-    return new RawJson(`${JSON.stringify(head).slice(0, -1)},"terraform":${terraformJson}}`);
+    return new RawJson(`${JSON.stringify(head).slice(0, -1)},"terraform":`, terraformJson, "}");
   }
 
   private planView(sp: StoredPlan, withTerraform = true) {
