@@ -52,7 +52,7 @@ export function buildServices(store: Store, settings: Settings, logger: Logger, 
     logger.warn({ err: { message: (err as Error).message } }, "usage flush failed; will retry"),
   );
   const metrics = new Metrics(() => countActiveByType(store, clock()));
-  const resolver = new KeyResolver(keyRepo, cache, settings);
+  const resolver = new KeyResolver(keyRepo, cache, settings, clock);
   const limiter = new AuthFailureLimiter(store, settings.authFailureLimit, settings.authFailureWindowMs);
   const auth = new AuthService(settings, resolver, keyRepo, usage, limiter, clock);
   const accounts = new AccountService(store, accountRepo, keyRepo, auditRepo, settings, clock);
@@ -60,12 +60,14 @@ export function buildServices(store: Store, settings: Settings, logger: Logger, 
   const verify = new VerifyService(resolver, keyRepo, usage, clock, (code) => metrics.verifications.inc({ code }));
   const stacks = new StackService(store, new StackRepository(store), new PlanRepository(store), keyRepo, accountRepo, auditRepo, keys, cache, metrics, settings, clock);
   usage.start();
+  resolver.start();
   const purge = setInterval(() => void usage.purgeOld(clock()).catch(() => undefined), 3600_000);
   purge.unref();
   return {
     store, settings, logger, clock, metrics, accountRepo, keyRepo, auditRepo, cache, usage, auth, accounts, keys, verify, stacks,
     async shutdown() {
       clearInterval(purge);
+      resolver.stop();
       await usage.stop();
     },
   };

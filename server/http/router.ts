@@ -1,4 +1,4 @@
-import express, { type NextFunction, type Request, type Response, type Router } from "express";
+import express, { type Express, type NextFunction, type Request, type Response, type Router } from "express";
 import type { AuthService } from "../auth/auth.service";
 import { AppError } from "../errors/app-error";
 import { ErrorCode } from "../errors/error-code";
@@ -58,7 +58,7 @@ async function sendRawJson(res: Response, status: number, parts: string[]): Prom
 }
 
 /** Registers declared routes: authenticate → check path params → validate body/query → handler → JSON. */
-export function mountRoutes(router: Router, defs: RouteDef[], auth: AuthService, bodyLimitBytes: number): void {
+export function mountRoutes(router: Router | Express, defs: RouteDef[], auth: AuthService, bodyLimitBytes: number): void {
   for (const def of defs) {
     const validateBody = def.body ? bodyValidator(def.body) : null;
     const validateQuery = def.query ? queryValidator(def.query) : null;
@@ -89,7 +89,7 @@ export function mountRoutes(router: Router, defs: RouteDef[], auth: AuthService,
       else if (result instanceof RawJson) await sendRawJson(res, status, result.parts);
       else res.status(status).json(result);
     };
-    router[def.method](def.path, parseJson, (req: Request, res: Response, next: NextFunction) => {
+    (router as Router)[def.method](def.path, parseJson, (req: Request, res: Response, next: NextFunction) => {
       handle(req, res).catch(next);
     });
   }

@@ -85,6 +85,19 @@ export class KeyRepository {
     return { key: rowToKey(rows[0]), secretExpiresAt: num(rows[0].secret_expires_at) };
   }
 
+  /** Many hashes in one query; the result maps each hash found to its key. */
+  async findByHashes(hashes: string[]): Promise<Map<string, KeyByHash>> {
+    const out = new Map<string, KeyByHash>();
+    if (hashes.length === 0) return out;
+    const rows: Row[] = await this.store.manager.query(
+      `SELECT ${KEY_COLUMNS}, s.hash AS secret_hash, s.expires_at AS secret_expires_at FROM key_secrets s JOIN api_keys k ON k.id = s.key_id ` +
+        `WHERE s.hash IN (${hashes.map(() => "?").join(", ")})`,
+      hashes,
+    );
+    for (const r of rows) out.set(String(r.secret_hash), { key: rowToKey(r), secretExpiresAt: num(r.secret_expires_at) });
+    return out;
+  }
+
   async findById(accountId: string, id: string, tx?: EntityManager, lock = false): Promise<ApiKey | null> {
     const rows: Row[] = await this.m(tx).query(
       `SELECT ${KEY_COLUMNS} FROM api_keys k WHERE k.id = ? AND k.account_id = ?${lock ? this.store.forUpdate() : ""}`,
