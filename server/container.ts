@@ -57,7 +57,13 @@ export function buildServices(store: Store, settings: Settings, logger: Logger, 
   const auth = new AuthService(settings, resolver, keyRepo, usage, limiter, clock);
   const accounts = new AccountService(store, accountRepo, keyRepo, auditRepo, settings, clock);
   const keys = new KeyService(store, keyRepo, accountRepo, auditRepo, usage, cache, settings, clock);
-  const verify = new VerifyService(resolver, keyRepo, usage, clock, (code) => metrics.verifications.inc({ code }));
+  const verifyCounters = new Map<string, { inc(): void }>();
+  const countVerification = (code: string) => {
+    let c = verifyCounters.get(code);
+    if (!c) verifyCounters.set(code, (c = metrics.verifications.labels({ code })));
+    c.inc();
+  };
+  const verify = new VerifyService(resolver, keyRepo, usage, clock, countVerification);
   const stacks = new StackService(store, new StackRepository(store), new PlanRepository(store), keyRepo, accountRepo, auditRepo, keys, cache, metrics, settings, clock);
   usage.start();
   resolver.start();

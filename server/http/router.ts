@@ -67,8 +67,8 @@ export function mountRoutes(router: Router | Express, defs: RouteDef[], auth: Au
       res.locals.route = def.path;
       const source = clientAddress(req);
       const principal = def.auth === "none" ? { kind: "operator" as const } : await auth.authenticate(bearerToken(req), source);
-      for (const [name, raw] of Object.entries(req.params)) {
-        const value = String(raw);
+      for (const name in req.params) {
+        const value = String(req.params[name]);
         const re = PARAM_PATTERNS[name];
         if (re && !re.test(value)) throw new AppError(ErrorCode.NOT_FOUND, `No ${name} ${JSON.stringify(value.slice(0, 80))}`);
       }
@@ -76,10 +76,12 @@ export function mountRoutes(router: Router | Express, defs: RouteDef[], auth: Au
       if (!validateBody && req.body !== undefined && Object.keys(req.body as object).length > 0) {
         throw new AppError(ErrorCode.VALIDATION_FAILED, "This route takes no request body.", { errors: [{ field: "/", message: "must be empty" }] });
       }
-      const query = validateQuery ? validateQuery({ ...(req.query as object) }) : ({} as Record<string, never>);
-      if (!validateQuery && Object.keys(req.query as object).length > 0) {
+      // `req.query` re-parses the URL on every access: read it once, and not at all without a "?".
+      const rawQuery = (req.url.includes("?") ? req.query : {}) as object;
+      const query = validateQuery ? validateQuery({ ...rawQuery }) : ({} as Record<string, never>);
+      if (!validateQuery && Object.keys(rawQuery).length > 0) {
         throw new AppError(ErrorCode.VALIDATION_FAILED, "This route takes no query parameters.", {
-          errors: Object.keys(req.query as object).map((k) => ({ field: `/${k}`, message: "is not a known parameter" })),
+          errors: Object.keys(rawQuery).map((k) => ({ field: `/${k}`, message: "is not a known parameter" })),
         });
       }
       const result = await def.handler({ principal, source, params: req.params as Record<string, string>, body, query, req, res });
