@@ -174,6 +174,22 @@ export class KeyRepository {
     return Object.fromEntries(rows.map((r) => [String(r.name), String(r.id)]));
   }
 
+  /**
+   * Every active key of an account as name → id, with the counts `countActive` gives, in one query
+   * (plan loading needs both, for each account of a stack).
+   */
+  async activeNamesAndCounts(accountId: string, now: number): Promise<{ names: Record<string, string>; keys: number; temp: number }> {
+    const active = statusCondition("active");
+    const rows: Row[] = await this.store.manager.query(`SELECT k.id, k.name, k.type FROM api_keys k WHERE k.account_id = ? AND ${active.sql}`, [accountId, now]);
+    const names: Record<string, string> = {};
+    let temp = 0;
+    for (const r of rows) {
+      names[String(r.name)] = String(r.id);
+      if (r.type === "temp") temp++;
+    }
+    return { names, keys: rows.length - temp, temp };
+  }
+
   /** Active key names of an account that collide with any of `names`. */
   async activeNamesTaken(accountId: string, names: string[], now: number, tx: EntityManager, exceptIds: string[] = []): Promise<Set<string>> {
     if (names.length === 0) return new Set();

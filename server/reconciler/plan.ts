@@ -145,6 +145,7 @@ export function plan(desired: DesiredConfig, current: CurrentState, now: number,
 
   // 3. Imports.
   const importedIds = new Set<string>();
+  const resourceByAddress = new Map(desired.resources.map((r) => [r.address, r]));
   if (!opts.destroy) {
     for (const imp of desired.imports) {
       const existing = nodes.get(imp.to);
@@ -154,7 +155,7 @@ export function plan(desired: DesiredConfig, current: CurrentState, now: number,
         }
         continue;
       }
-      const target = desired.resources.find((r) => r.address === imp.to);
+      const target = resourceByAddress.get(imp.to);
       const refusal = importRefusal(imp, target?.account ?? null, current, importedIds, nodes);
       if (refusal) {
         diagnostics.push({ severity: "error", ...refusal, address: imp.to });

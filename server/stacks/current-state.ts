@@ -44,11 +44,11 @@ export async function loadCurrentState(
   const accounts: Record<string, AccountInfo> = {};
   // Per-account reads are independent: run them side by side on the pool.
   const found = await deps.accounts.findMany(accountIds);
-  const loaded = await Promise.all(found.map(async (a) => ({ a, counts: await deps.keys.countActive(a.id, now), names: await deps.keys.activeNames(a.id, now) })));
-  for (const { a, counts, names } of loaded) {
+  const loaded = await Promise.all(found.map(async (a) => ({ a, active: await deps.keys.activeNamesAndCounts(a.id, now) })));
+  for (const { a, active } of loaded) {
     accounts[a.id] = {
-      id: a.id, keyLimit: a.keyLimit, maxExpiry: a.maxExpiry, activeKeys: counts.keys, activeTempKeys: counts.temp,
-      activeNames: names,
+      id: a.id, keyLimit: a.keyLimit, maxExpiry: a.maxExpiry, activeKeys: active.keys, activeTempKeys: active.temp,
+      activeNames: active.names,
     };
   }
 
