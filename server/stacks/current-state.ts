@@ -36,15 +36,18 @@ export async function loadCurrentState(
 ): Promise<CurrentState> {
   const ids = new Set<string>([...(state?.resources ?? []).map((r) => r.keyId), ...desired.imports.map((i) => i.id)]);
   for (const d of desired.dataSources) if ("id" in d.by) ids.add(d.by.id);
-  const rows = await deps.keys.findByIds([...ids].filter((id) => /^key_[0-9A-Za-z]{24}$/.test(id)));
-  const byId: Record<string, LiveKey> = {};
-  for (const k of rows) byId[k.id] = toLiveKey(k, now);
-
+  // Live rows and the accounts' limits/names are independent reads: issued together.
+  const rowsRead = deps.keys.findByIds([...ids].filter((id) => /^key_[0-9A-Za-z]{24}$/.test(id)));
+  rowsRead.catch(() => undefined); // awaited below
   const accountIds = accountsOf(desired, state);
   const accounts: Record<string, AccountInfo> = {};
   // Per-account reads are independent: run them side by side on the pool.
   const found = await deps.accounts.findMany(accountIds);
   const loaded = await Promise.all(found.map(async (a) => ({ a, active: await deps.keys.activeNamesAndCounts(a.id, now) })));
+  const rows = await rowsRead;
+  const byId: Record<string, LiveKey> = {};
+  for (const k of rows) byId[k.id] = toLiveKey(k, now);
+
   for (const { a, active } of loaded) {
     accounts[a.id] = {
       id: a.id, keyLimit: a.keyLimit, maxExpiry: a.maxExpiry, activeKeys: active.keys, activeTempKeys: active.temp,

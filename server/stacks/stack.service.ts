@@ -68,8 +68,11 @@ export class StackService {
   async plan(ctx: CallContext, stack: string, req: PlanRequest) {
     if (ctx.principal.kind === "key" && !holdsScope(ctx.principal.key.scopes, "keys:read")) throw new AppError(ErrorCode.FORBIDDEN, "This key lacks the keys:read scope.");
     const now = this.clock();
+    // The stack row (state: megabytes for a big stack) is read while the config is parsed.
+    const rowRead = this.stacks.find(stack);
+    rowRead.catch(() => undefined); // observed below; never an unhandled rejection if parsing throws
     const desired = parseConfig(req.config);
-    const row = await this.stacks.find(stack);
+    const row = await rowRead;
     const state = row && row.serial > 0 ? row.state : null;
     const accounts = accountsOf(desired, state);
     this.authorizeAccounts(ctx.principal, accounts, "keys:read");
