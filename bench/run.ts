@@ -4,7 +4,10 @@
  *   npm run bench          (builds, then runs dist/bench/run.js)
  *
  * Environment: KEYFORM_BENCH_MYSQL_URL (default mysql://root@127.0.0.1:3306), BENCH_DURATION (seconds per
- * HTTP scenario, default 10), BENCH_CONNECTIONS (default 32), BENCH_SIZES (default 100,1000,10000).
+ * HTTP scenario, default 10), BENCH_WARMUP (default 3), BENCH_CONNECTIONS (default 32), BENCH_SIZES
+ * (default 100,1000,10000), BENCH_STRICT=1 (exit 3 when a target is missed). Profiling helpers:
+ * BENCH_PHASES=http|stacks, BENCH_ONLY_VALID=1, BENCH_KEYFORM_NODE_FLAGS="--cpu-prof --cpu-prof-dir=…",
+ * BENCH_KEEP_LOGS=1 (keeps the servers' logs in a temporary directory).
  *
  * Every server runs in its own child process; autocannon runs here, in the parent, so the load generator
  * and the server under test never share an event loop. Everything binds to 127.0.0.1 and is bounded by
@@ -415,7 +418,8 @@ async function main(): Promise<void> {
     printTable(results, http, stacks, replanMs, growth, peak, targets);
     writeFileSync(join(ROOT, "bench/results.json"), JSON.stringify(results, null, 2) + "\n");
     process.stdout.write(`\nwrote bench/results.json (${results.totalSeconds} s)\n`);
-    if (targets.some((t) => !t.pass)) process.exitCode = 3;
+    // Opt-in gate (CI): exit 3 when a target is missed.
+    if (process.env.BENCH_STRICT === "1" && targets.some((t) => !t.pass)) process.exitCode = 3;
   } finally {
     for (const c of children) c.kill("SIGKILL");
     await dropDatabase(db.name);
