@@ -196,7 +196,21 @@ export function indexSuffix(index: number | string | undefined): string {
 }
 
 /** Splits `keyform_api_key.k["a"]` / `data.keyform_api_key.x` into its parts; null when malformed. */
-export function parseAddress(address: string): { mode: "managed" | "data"; type: string; name: string; index?: number | string } | null {
+type ParsedAddress = { mode: "managed" | "data"; type: string; name: string; index?: number | string };
+const parsedAddresses = new Map<string, Readonly<ParsedAddress> | null>();
+
+/** Memoized (a plan parses each of its 10,000+ addresses several times); results are read-only. */
+export function parseAddress(address: string): Readonly<ParsedAddress> | null {
+  let p = parsedAddresses.get(address);
+  if (p === undefined) {
+    p = parseAddressUncached(address);
+    if (parsedAddresses.size > 200_000) parsedAddresses.clear();
+    parsedAddresses.set(address, p);
+  }
+  return p;
+}
+
+function parseAddressUncached(address: string): ParsedAddress | null {
   let expr: Expr;
   try {
     expr = parseExpression(address);
