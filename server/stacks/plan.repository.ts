@@ -3,6 +3,7 @@ import { createDeflateRaw, inflateRaw } from "node:zlib";
 import { slices } from "../http/route";
 import type { EntityManager } from "typeorm";
 import type { Plan } from "../reconciler/reconciler.types";
+import { renderPlanJson } from "../reconciler/render/plan-json";
 import type { Store } from "../store/store";
 
 type Row = Record<string, unknown>;
@@ -128,7 +129,7 @@ export class PlanRepository {
   constructor(private readonly store: Store) {}
 
   /** `terraformJson`: `JSON.stringify(renderPlanJson(p.plan))`, which the caller also sends. */
-  async insert(p: StoredPlan, terraformJson: string): Promise<void> {
+  async insert(p: StoredPlan, terraformJson: string = JSON.stringify(renderPlanJson(p.plan))): Promise<void> {
     const body = await encodeBody(p.plan, terraformJson);
     await this.store.write((tx) =>
       tx.query(`INSERT INTO plans (${LIGHT}, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, [
