@@ -11,6 +11,8 @@ import type { BlockSchema } from "./attribute-schema";
 /** Terraform provider address; `cdktf synth` writes it to `terraform.required_providers.keyform.source`. */
 export const PROVIDER_SOURCE = "keyform/keyform";
 export const PROVIDER_NAME = "keyform";
+/** The provider version written to `required_providers` and installed by `keyform provider install`. */
+export const PROVIDER_VERSION = "0.1.0";
 export const API_KEY_TYPE_NAME = "keyform_api_key";
 
 /** Account ids, as the REST API accepts them (`POST /v1/accounts`). */

@@ -1,7 +1,7 @@
 import { Construct } from "constructs";
 import * as cdktf from "cdktf";
 import type { ArgumentName, Assert, Equal } from "./attribute-schema";
-import { PROVIDER_NAME, PROVIDER_SOURCE, providerSchema, type ProviderSchema } from "./api-key.schema";
+import { PROVIDER_NAME, PROVIDER_SOURCE, PROVIDER_VERSION, providerSchema, type ProviderSchema } from "./api-key.schema";
 import { SchemaValidation } from "./validate";
 
 // Configuration
@@ -71,6 +71,8 @@ export class KeyformProvider extends cdktf.TerraformProvider {
       terraformResourceType: PROVIDER_NAME,
       terraformGeneratorMetadata: {
         providerName: PROVIDER_NAME,
+        // `cdktf deploy` (and `terraform init`) need a version for every provider.
+        providerVersion: PROVIDER_VERSION,
       },
       terraformProviderSource: PROVIDER_SOURCE,
     });

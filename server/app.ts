@@ -38,8 +38,8 @@ export function createApp(s: Services): Express {
     let c = requestCounters.get(ck);
     if (!c) requestCounters.set(ck, (c = s.metrics.requests.labels({ method, route, status: String(status) })));
     c.inc();
-    let h = latencyHistograms.get(lk);
-    if (!h) latencyHistograms.set(lk, (h = s.metrics.latency.labels({ method, route })));
+    let h = latencyHistograms.get(ck);
+    if (!h) latencyHistograms.set(ck, (h = s.metrics.latency.labels({ method, route, status: String(status) })));
     h.observe(seconds);
   };
 
@@ -75,8 +75,8 @@ export function createApp(s: Services): Express {
     res.locals.route = "/readyz";
     try {
       await s.store.ping();
-      if (await s.store.pendingMigrations()) throw new AppError(ErrorCode.STORE_UNAVAILABLE, "Database migrations are not current.");
-      res.json({ status: "ready" });
+      if (await s.store.pendingMigrations()) throw new AppError(ErrorCode.STORE_UNAVAILABLE, "Database migrations are not current.", { migrations: "pending" });
+      res.json({ status: "ready", database: "reachable", migrations: "current" });
     } catch (err) {
       next(err instanceof AppError ? err : new AppError(ErrorCode.STORE_UNAVAILABLE, "The key store is unreachable."));
     }

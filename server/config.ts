@@ -19,6 +19,10 @@ export interface Settings {
   usageRetentionDays: number;
   lockLeaseMs: number;
   planTtlMs: number;
+  /** MySQL: connect attempts give up after this long, so an unreachable database is a quick 503. */
+  dbConnectTimeoutMs: number;
+  /** MySQL: a query unanswered for this long fails (503) and its connection is dropped. */
+  dbQueryTimeoutMs: number;
 }
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -38,6 +42,8 @@ export const DEFAULT_SETTINGS: Settings = {
   usageRetentionDays: 30,
   lockLeaseMs: 30 * 1000,
   planTtlMs: 24 * 60 * 60 * 1000,
+  dbConnectTimeoutMs: 3_000,
+  dbQueryTimeoutMs: 15_000,
 };
 
 function int(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
@@ -69,5 +75,7 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): Settings 
     tempKeyTtlMs: int(env, "KEYFORM_TEMP_KEY_TTL_SECONDS", 300, 1, 86400) * 1000,
     tempKeyMaxUses: int(env, "KEYFORM_TEMP_KEY_MAX_USES", DEFAULT_SETTINGS.tempKeyMaxUses, 1, 1_000_000),
     authFailureLimit: int(env, "KEYFORM_AUTH_FAILURE_LIMIT", DEFAULT_SETTINGS.authFailureLimit, 1, 1_000_000),
+    dbConnectTimeoutMs: int(env, "KEYFORM_DB_CONNECT_TIMEOUT_MS", DEFAULT_SETTINGS.dbConnectTimeoutMs, 100, 120_000),
+    dbQueryTimeoutMs: int(env, "KEYFORM_DB_QUERY_TIMEOUT_MS", DEFAULT_SETTINGS.dbQueryTimeoutMs, 100, 600_000),
   };
 }

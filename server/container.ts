@@ -67,7 +67,10 @@ export function buildServices(store: Store, settings: Settings, logger: Logger, 
   const stacks = new StackService(store, new StackRepository(store), new PlanRepository(store), keyRepo, accountRepo, auditRepo, keys, cache, metrics, settings, clock);
   usage.start();
   resolver.start();
-  const purge = setInterval(() => void usage.purgeOld(clock()).catch(() => undefined), 3600_000);
+  const purge = setInterval(() => {
+    void usage.purgeOld(clock()).catch(() => undefined);
+    void limiter.purgeExpired(clock()).catch(() => undefined);
+  }, 3600_000);
   purge.unref();
   return {
     store, settings, logger, clock, metrics, accountRepo, keyRepo, auditRepo, cache, usage, auth, accounts, keys, verify, stacks,

@@ -1,6 +1,7 @@
+import { withConsole } from "./console/console.extension";
 import type { Services } from "./container";
 
-/** Modules that add routes or mounts to the app (reconciler, console) register here. */
+/** Modules that add routes or mounts to the app register here: the web console, /openapi.json and /docs. */
 export function extendServices(s: Services): Services {
-  return s;
+  return withConsole(s);
 }

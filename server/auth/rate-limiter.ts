@@ -25,6 +25,15 @@ export class AuthFailureLimiter {
     return Math.ceil((until - now) / 1000);
   }
 
+  /**
+   * Forgets addresses whose window has ended, in the database and in memory: without it, failures
+   * from ever new addresses (an IPv6 range) would grow the table and the map without bound.
+   */
+  async purgeExpired(now: number): Promise<void> {
+    for (const [address, until] of this.blockedUntil) if (until <= now) this.blockedUntil.delete(address);
+    await this.store.write((tx) => tx.query("DELETE FROM auth_failures WHERE window_start + ? <= ?", [this.windowMs, now]));
+  }
+
   /** Records one failure; returns seconds to wait when the address is now over its limit, else 0. */
   async recordFailure(address: string, now: number): Promise<number> {
     const key = address.slice(0, 64);

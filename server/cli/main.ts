@@ -4,6 +4,7 @@ import { registerKeys } from "./commands/keys";
 import { registerServe } from "./commands/serve";
 import { registerVerify } from "./commands/verify";
 import { registerExtraCommands } from "./commands/extra";
+import { registerProviderCommands } from "../../provider/plugin/install";
 import { CliError, errorMessage, type CliIO } from "./io";
 
 /** Parses argv and runs one command; returns its exit code (0 ok, 1 error, 2 changes present). */
@@ -19,6 +20,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
   registerKeys(program, io, run);
   registerVerify(program, io, run);
   registerExtraCommands(program, io, run);
+  registerProviderCommands(program, io, run);
   try {
     await program.parseAsync(argv, { from: "user" });
     return await pending;

@@ -1,5 +1,5 @@
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { createServer, type Server } from "node:http";
+import { createServer, type Server, type ServerResponse } from "node:http";
 import { join, resolve } from "node:path";
 import { createApp } from "../app";
 import { settingsFromEnv } from "../config";
@@ -9,6 +9,7 @@ import { createLogger } from "../logging/logger";
 import { Store } from "../store/store";
 import { CliError, out, type CliIO } from "./io";
 import { extendServices } from "../extensions";
+import { answerClientErrors } from "../http/client-error";
 
 interface ServeOptions {
   port: string;
@@ -46,10 +47,11 @@ export async function serve(io: CliIO, opts: ServeOptions): Promise<number> {
   } else if (!settings.adminToken) {
     logger.warn("KEYFORM_ADMIN_TOKEN is not set: operator-only endpoints (account creation) are unavailable");
   }
-  const store = await Store.open({ url: databaseUrl! });
+  const store = await Store.open({ url: databaseUrl!, connectTimeoutMs: settings.dbConnectTimeoutMs, queryTimeoutMs: settings.dbQueryTimeoutMs });
   const services = extendServices(buildServices(store, settings, logger));
   const server: Server = createServer(createApp(services));
   server.keepAliveTimeout = 65_000;
+  answerClientErrors(server);
   await new Promise<void>((res, rej) => {
     server.once("error", rej);
     server.listen(port, opts.host, () => res());
@@ -62,9 +64,16 @@ export async function serve(io: CliIO, opts: ServeOptions): Promise<number> {
       if (stopping) return;
       stopping = true;
       logger.info({ signal }, "shutting down");
-      const force = setTimeout(() => resolveExit(1), 30_000);
+      // Keep-alive connections would hold `server.close` open until they time out (65 s): close each one
+      // as soon as it has no request in flight, and tell clients of in-flight requests not to reuse it.
+      const drain = setInterval(() => server.closeIdleConnections(), 50);
+      const force = setTimeout(() => {
+        server.closeAllConnections();
+        resolveExit(1);
+      }, 30_000);
       force.unref();
       server.close(async () => {
+        clearInterval(drain);
         try {
           await services.shutdown();
           await store.close();
@@ -76,6 +85,9 @@ export async function serve(io: CliIO, opts: ServeOptions): Promise<number> {
       });
       server.closeIdleConnections();
     };
+    server.on("request", (_req, res: ServerResponse) => {
+      if (stopping) res.setHeader("connection", "close");
+    });
     process.once("SIGTERM", () => stop("SIGTERM"));
     process.once("SIGINT", () => stop("SIGINT"));
   });

@@ -34,6 +34,18 @@ export function toAppError(err: unknown): AppError {
   if (e?.type === "request.aborted" || e?.type === "stream.not.readable" || e?.type === "request.size.invalid") {
     return new AppError(ErrorCode.VALIDATION_FAILED, "The request body could not be read.", { errors: [{ field: "/", message: "could not be read" }] });
   }
+  // Express's router refuses a path segment that is not valid percent-encoding with a URIError (status
+  // 400); before this mapping it surfaced as a 500.
+  if (err instanceof URIError) {
+    return new AppError(ErrorCode.VALIDATION_FAILED, "The request path is not valid percent-encoded UTF-8.", { errors: [{ field: "/path", message: "is not valid percent-encoding" }] });
+  }
+  // Any other client error raised by Express or its parsers keeps its 4xx meaning instead of becoming a 500.
+  const status = e?.status ?? (err as { statusCode?: number })?.statusCode;
+  if (typeof status === "number" && status >= 400 && status < 500) {
+    if (status === 413) return new AppError(ErrorCode.PAYLOAD_TOO_LARGE, "The request body is larger than this route accepts.");
+    if (status === 415) return new AppError(ErrorCode.UNSUPPORTED_MEDIA_TYPE, "Send the body as UTF-8 JSON.");
+    return new AppError(ErrorCode.VALIDATION_FAILED, "The request could not be read.", { errors: [{ field: "/", message: "could not be read" }] });
+  }
   if (isStoreUnavailable(err)) return new AppError(ErrorCode.STORE_UNAVAILABLE, "The key store is unreachable; retry shortly.", { headers: { "Retry-After": "1" } });
   return new AppError(ErrorCode.INTERNAL, "An unexpected error occurred.");
 }
@@ -54,6 +66,8 @@ export function problemBody(err: AppError, requestId: string | undefined) {
 
 export function sendProblem(res: Response, err: AppError): void {
   for (const [k, v] of Object.entries(err.extra.headers ?? {})) res.setHeader(k, v);
+  // Every outage answer (API routes and /readyz alike) tells clients and load balancers when to retry.
+  if (err.code === ErrorCode.STORE_UNAVAILABLE && !res.hasHeader("retry-after")) res.setHeader("Retry-After", "1");
   res.status(err.status).type("application/problem+json").send(JSON.stringify(problemBody(err, res.locals.requestId)));
 }
 

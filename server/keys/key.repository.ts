@@ -287,6 +287,22 @@ export class KeyRepository {
     return (await this.store.execute(sql, params)) === 1;
   }
 
+  /**
+   * Spends one use like `spendTempUse` and returns the uses left right after it (null when none was
+   * spent). The read happens in the spending transaction, whose row lock keeps other spends out, so
+   * concurrent verifications each report their own count instead of a later one.
+   */
+  async spendTempUseCounted(id: string, now: number): Promise<number | null> {
+    const sql =
+      "UPDATE api_keys SET uses = uses + 1, last_used_at = ? WHERE id = ? AND revoked_at IS NULL AND max_uses IS NOT NULL " +
+      "AND uses < max_uses AND (expires_at IS NULL OR expires_at > ?)";
+    return this.store.write(async (tx) => {
+      if ((await this.store.execute(sql, [now, id, now], tx)) !== 1) return null;
+      const rows: Row[] = await tx.query("SELECT uses, max_uses FROM api_keys WHERE id = ?", [id]);
+      return Math.max(0, Number(rows[0].max_uses) - Number(rows[0].uses));
+    });
+  }
+
   async remainingUses(id: string): Promise<number | null> {
     const rows: Row[] = await this.store.manager.query("SELECT uses, max_uses FROM api_keys WHERE id = ?", [id]);
     if (!rows.length || rows[0].max_uses === null) return null;

@@ -4,7 +4,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom
 export class Metrics {
   readonly registry = new Registry();
   readonly requests: Counter<"method" | "route" | "status">;
-  readonly latency: Histogram<"method" | "route">;
+  readonly latency: Histogram<"method" | "route" | "status">;
   readonly verifications: Counter<"code">;
   readonly plans: Counter<"outcome">;
   readonly applies: Counter<"outcome">;
@@ -14,7 +14,7 @@ export class Metrics {
     collectDefaultMetrics({ register: this.registry, prefix: "keyform_process_" });
     this.requests = new Counter({ name: "keyform_http_requests_total", help: "HTTP requests by route and status.", labelNames: ["method", "route", "status"], registers: [this.registry] });
     this.latency = new Histogram({
-      name: "keyform_http_request_duration_seconds", help: "HTTP request latency by route.", labelNames: ["method", "route"],
+      name: "keyform_http_request_duration_seconds", help: "HTTP request latency by route and status.", labelNames: ["method", "route", "status"],
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5], registers: [this.registry],
     });
     this.verifications = new Counter({ name: "keyform_verifications_total", help: "Key verifications by result code.", labelNames: ["code"], registers: [this.registry] });

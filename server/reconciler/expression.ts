@@ -17,6 +17,9 @@ export type TemplatePart = { lit: string } | { expr: string };
 
 export class ExpressionError extends Error {}
 
+/** A reference to something keyform does not manage (another provider's object, a module, a path). */
+export class ForeignReferenceError extends ExpressionError {}
+
 /** Splits a JSON string into literal text and `${…}` interpolations. `$${` is a literal `${`. */
 export function splitTemplate(text: string): TemplatePart[] {
   const parts: TemplatePart[] = [];

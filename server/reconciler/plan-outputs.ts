@@ -1,4 +1,4 @@
-import type { PlanNode } from "./plan";
+import type { PlanNode } from "./plan-resource";
 import { deepEqual, effectiveStatus, iso, valueEqual } from "./plan-values";
 import type {
   AttributeRef,

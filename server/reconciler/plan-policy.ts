@@ -2,7 +2,7 @@ import { AppError } from "../errors/app-error";
 import { ErrorCode } from "../errors/error-code";
 import { EXPIRES_IN, type ExpiresIn, parseDuration, resolveExpiry } from "../keys/expiry";
 import { MAX_SCOPES, NAME_RE, SCOPE_RE, scopesNotHeld } from "../keys/key.policy";
-import type { PlanNode } from "./plan";
+import type { PlanNode } from "./plan-resource";
 import type { CurrentState, Diagnostic, KeyTypeName, PlannedChange } from "./reconciler.types";
 
 /**
@@ -15,14 +15,16 @@ export function checkPolicies(ordered: PlanNode[], changes: PlannedChange[], cur
   const err = (address: string, code: ErrorCode, summary: string, detail: string) => out.push({ severity: "error", summary, detail, address, code });
   const knownAccount = (n: PlanNode): boolean => {
     const account = n.desired?.account;
-    return !!account && !!current.accounts[account];
+    return !!account && Object.hasOwn(current.accounts, account) && !!current.accounts[account];
   };
 
   for (const n of ordered) {
     const d = n.desired;
     if (!d || !n.desiredKey) continue;
-    if (d.account && !current.accounts[d.account]) {
-      err(n.address, ErrorCode.NOT_FOUND, "Unknown account", `Account "${d.account}" does not exist (or is not visible to this token).`);
+    // Own properties only: an account named like an Object.prototype member ("constructor") is unknown too.
+    if (!d.account || !Object.hasOwn(current.accounts, d.account) || !current.accounts[d.account]) {
+      if (d.account) err(n.address, ErrorCode.NOT_FOUND, "Unknown account", `Account "${d.account}" does not exist (or is not visible to this token).`);
+      else err(n.address, ErrorCode.VALIDATION_FAILED, "Missing account", `${n.address} has no account: set "account" on the resource or on its keyform provider block.`);
       continue;
     }
     const key = n.desiredKey;

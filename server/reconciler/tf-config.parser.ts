@@ -1,81 +1,41 @@
+import { compareAddresses, type Expr, ExpressionError, indexSuffix, parseAddress, parseExpression } from "./expression";
 import {
-  compareAddresses,
-  type Expr,
-  ExpressionError,
-  hasInterpolation,
-  indexSuffix,
-  parseAddress,
-  parseExpression,
-  splitTemplate,
-  type Step,
-} from "./expression";
+  ARGUMENTS,
+  type Argument,
+  ATTRIBUTES,
+  type EvalCtx,
+  type Instance,
+  isObject,
+  type Json,
+  META_ARGUMENTS,
+  RESOURCE_TYPE,
+  SetValue,
+} from "./tf-config.evaluator";
+import { ConfigBlockReader } from "./tf-config.blocks";
 import type {
   AttributeRef,
   DesiredConfig,
-  DesiredDataSource,
   DesiredLifecycle,
-  DesiredOutput,
   DesiredProvider,
   DesiredResource,
-  Diagnostic,
   KeyTypeName,
-  OutputExpression,
 } from "./reconciler.types";
+
+export { ARGUMENTS, ATTRIBUTES, RESOURCE_TYPE };
+
+/** Most resource instances one configuration may expand to (an account's largest key limit). */
+export const MAX_INSTANCES = 10_000;
 
 /**
  * Reads Terraform JSON configuration (`cdk.tf.json` or a hand-written `*.tf.json`) into the keyform
  * resources it declares. Never throws: whatever it cannot understand becomes a diagnostic.
  */
 
-export const RESOURCE_TYPE = "keyform_api_key";
-/** Arguments of keyform_api_key; references to them resolve to their configured values. */
-export const ARGUMENTS = ["account", "expires_at", "expires_in", "name", "rotate_every", "scopes", "type"] as const;
-type Argument = (typeof ARGUMENTS)[number];
-/** Every attribute of the schema, arguments and computed. */
-export const ATTRIBUTES = [...ARGUMENTS, "created_at", "id", "last_used_at", "masked", "secret", "status"] as const;
-const DATA_ATTRIBUTES = ["account", "created_at", "expires_at", "expires_in", "id", "last_used_at", "masked", "name", "scopes", "status", "type"];
-const META_ARGUMENTS = ["//", "provider", "lifecycle", "depends_on", "count", "for_each"];
-
-type Json = Record<string, unknown>;
-
-interface Instance {
-  address: string;
-  resourceName: string;
-  index?: number | string;
-  body: Json;
-  count?: number;
-  eachKey?: string;
-  eachValue?: unknown;
-}
-
-interface EvalCtx {
-  address: string;
-  count?: number;
-  eachKey?: string;
-  eachValue?: unknown;
-  deps: Set<string>;
-  /** "arguments": references resolve to configured values; "symbolic": they stay references (outputs). */
-  mode: "arguments" | "symbolic";
-}
-
-type Value = { known: true; value: unknown } | { known: false; ref: AttributeRef };
-
-const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
-
 export function parseConfig(json: unknown): DesiredConfig {
   return new ConfigParser().parse(json);
 }
 
-class ConfigParser {
-  private diagnostics: Diagnostic[] = [];
-  private variables: Record<string, unknown> = {};
-  private locals: Json = {};
-  private instances = new Map<string, Instance>();
-  private resourceExpansion: Record<string, "single" | "count" | "for_each"> = {};
-  private argCache = new Map<string, unknown>();
-  private resolving = new Set<string>();
-  private dataNames = new Set<string>();
-
+class ConfigParser extends ConfigBlockReader {
   parse(json: unknown): DesiredConfig {
     const config: DesiredConfig = {
       stackName: null,
@@ -133,16 +93,6 @@ class ConfigParser {
     return config;
   }
 
-  // ---------------------------------------------------------------- diagnostics
-
-  private error(summary: string, detail: string, address?: string): void {
-    this.diagnostics.push(address ? { severity: "error", summary, detail, address } : { severity: "error", summary, detail });
-  }
-
-  private warning(summary: string, detail: string, address?: string): void {
-    this.diagnostics.push(address ? { severity: "warning", summary, detail, address } : { severity: "warning", summary, detail });
-  }
-
   private otherProvider(mode: "resource" | "data", type: string, blocks: unknown): void {
     const names = isObject(blocks) ? Object.keys(blocks).sort() : [];
     for (const name of names) {
@@ -195,17 +145,6 @@ class ConfigParser {
     return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   }
 
-  private stringArg(raw: unknown, ctx: EvalCtx, what: string): string | null {
-    if (raw === undefined || raw === null) return null;
-    const v = this.evaluate(raw, ctx, what);
-    if (v === undefined) return null;
-    if (typeof v !== "string") {
-      this.error("Incorrect attribute value type", `Inappropriate value for attribute "${what}": string required.`, ctx.address);
-      return null;
-    }
-    return v;
-  }
-
   // ---------------------------------------------------------------- expansion (count / for_each)
 
   private expandResources(blocks: Json): void {
@@ -229,11 +168,21 @@ class ConfigParser {
           if (n !== undefined) this.error("Invalid count argument", "The given \"count\" argument value is unsuitable: must be a whole number, not negative.", base);
           continue;
         }
+        // A stack can hold at most an account's largest key limit; a bigger count (say 2^53) would
+        // otherwise expand until the server runs out of memory.
+        if (count > MAX_INSTANCES || this.instances.size + count > MAX_INSTANCES) {
+          this.error("Invalid count argument", `The given "count" argument value is too large: a stack holds at most ${MAX_INSTANCES} keys.`, base);
+          continue;
+        }
         for (let i = 0; i < count; i++) this.instances.set(`${base}[${i}]`, { address: `${base}[${i}]`, resourceName: name, index: i, body, count: i });
       } else if (body.for_each !== undefined) {
         this.resourceExpansion[base] = "for_each";
         const each = this.forEachItems(body.for_each, ctx);
         if (!each) continue;
+        if (this.instances.size + each.length > MAX_INSTANCES) {
+          this.error("Invalid for_each argument", `The given "for_each" argument value is too large: a stack holds at most ${MAX_INSTANCES} keys.`, base);
+          continue;
+        }
         for (const [key, value] of each) {
           const address = `${base}${indexSuffix(key)}`;
           this.instances.set(address, { address, resourceName: name, index: key, body, eachKey: key, eachValue: value });
@@ -264,186 +213,6 @@ class ConfigParser {
       ctx.address,
     );
     return null;
-  }
-
-  // ---------------------------------------------------------------- evaluation
-
-  /** Evaluates a JSON value whose strings may hold templates; undefined after reporting an error. */
-  private evaluate(raw: unknown, ctx: EvalCtx, what: string): unknown {
-    try {
-      return this.evalValue(raw, ctx);
-    } catch (e) {
-      if (e instanceof ExpressionError) {
-        this.error("Unsupported expression", `${what}: ${e.message}`, ctx.address);
-        return undefined;
-      }
-      throw e;
-    }
-  }
-
-  private evalValue(raw: unknown, ctx: EvalCtx): unknown {
-    if (typeof raw === "string") {
-      const v = this.evalTemplate(raw, ctx);
-      if (!v.known) throw new ExpressionError(`the reference to ${describeRef(v.ref)} is not known until apply; only configured values can be used here.`);
-      return v.value;
-    }
-    if (Array.isArray(raw)) return raw.map((x) => this.evalValue(x, ctx));
-    if (isObject(raw)) {
-      const out: Json = {};
-      for (const k of Object.keys(raw)) if (k !== "//") out[k] = this.evalValue(raw[k], ctx);
-      return out;
-    }
-    return raw;
-  }
-
-  private evalTemplate(text: string, ctx: EvalCtx): Value {
-    const parts = splitTemplate(text);
-    if (parts.length === 1 && "expr" in parts[0]) return this.evalExpr(parseExpression(parts[0].expr), ctx);
-    let out = "";
-    for (const part of parts) {
-      if ("lit" in part) {
-        out += part.lit;
-        continue;
-      }
-      const v = this.evalExpr(parseExpression(part.expr), ctx);
-      if (!v.known) throw new ExpressionError(`the reference to ${describeRef(v.ref)} cannot be part of a string here.`);
-      if (typeof v.value !== "string" && typeof v.value !== "number" && typeof v.value !== "boolean") {
-        throw new ExpressionError(`"${part.expr}" is not a string and cannot be interpolated.`);
-      }
-      out += String(v.value);
-    }
-    return { known: true, value: out };
-  }
-
-  private evalExpr(expr: Expr, ctx: EvalCtx): Value {
-    switch (expr.kind) {
-      case "string":
-      case "number":
-        return { known: true, value: expr.value };
-      case "list":
-        return { known: true, value: expr.items.map((i) => this.knownOnly(this.evalExpr(i, ctx))) };
-      case "call": {
-        if (expr.fn !== "toset" || expr.args.length !== 1) throw new ExpressionError(`function "${expr.fn}" is not supported; keyform evaluates only toset([...]).`);
-        const list = this.knownOnly(this.evalExpr(expr.args[0], ctx));
-        if (!Array.isArray(list) || list.some((x) => typeof x !== "string")) throw new ExpressionError("toset() needs a list of strings.");
-        return { known: true, value: new SetValue([...new Set(list as string[])].sort()) };
-      }
-      case "traversal":
-        return this.evalTraversal(expr, ctx);
-    }
-  }
-
-  private knownOnly(v: Value): unknown {
-    if (!v.known) throw new ExpressionError(`the reference to ${describeRef(v.ref)} cannot be used inside a list.`);
-    return v.value;
-  }
-
-  private evalTraversal(expr: Extract<Expr, { kind: "traversal" }>, ctx: EvalCtx): Value {
-    const { root, steps } = expr;
-    const attrAt = (i: number): string | undefined => {
-      const s = steps[i];
-      return s && "attr" in s ? s.attr : undefined;
-    };
-    switch (root) {
-      case "var": {
-        const name = attrAt(0);
-        if (!name) throw new ExpressionError("invalid variable reference.");
-        if (!(name in this.variables)) throw new ExpressionError(`no value for variable "${name}": declare it with a default.`);
-        return { known: true, value: walk(this.variables[name], steps.slice(1)) };
-      }
-      case "local": {
-        const name = attrAt(0);
-        if (!name || !(name in this.locals)) throw new ExpressionError(`reference to undeclared local value "${name ?? ""}".`);
-        const key = `local.${name}`;
-        if (this.resolving.has(key)) throw new ExpressionError(`local.${name} refers to itself.`);
-        this.resolving.add(key);
-        try {
-          return { known: true, value: walk(this.evalValue(this.locals[name], { ...ctx, count: undefined, eachKey: undefined, eachValue: undefined }), steps.slice(1)) };
-        } finally {
-          this.resolving.delete(key);
-        }
-      }
-      case "count":
-        if (attrAt(0) !== "index" || steps.length !== 1) throw new ExpressionError("only count.index is supported.");
-        if (ctx.count === undefined) throw new ExpressionError('reference to "count" in non-counted context.');
-        return { known: true, value: ctx.count };
-      case "each":
-        if (ctx.eachKey === undefined) throw new ExpressionError('reference to "each" in context without for_each.');
-        if (attrAt(0) === "key" && steps.length === 1) return { known: true, value: ctx.eachKey };
-        if (attrAt(0) === "value") return { known: true, value: walk(ctx.eachValue, steps.slice(1)) };
-        throw new ExpressionError("only each.key and each.value are supported.");
-      case RESOURCE_TYPE:
-        return this.resourceRef(steps, ctx);
-      case "data": {
-        if (attrAt(0) !== RESOURCE_TYPE) throw new ExpressionError("references to other providers' data sources are not supported.");
-        const name = attrAt(1);
-        if (!name || !this.dataNames.has(name)) throw new ExpressionError(`reference to undeclared data source data.${RESOURCE_TYPE}.${name ?? ""}.`);
-        const attribute = attrAt(2);
-        if (!attribute || steps.length !== 3 || !DATA_ATTRIBUTES.includes(attribute)) throw new ExpressionError(`unsupported attribute reference on data.${RESOURCE_TYPE}.${name}.`);
-        const address = `data.${RESOURCE_TYPE}.${name}`;
-        ctx.deps.add(address);
-        if (ctx.mode === "arguments") throw new ExpressionError(`${address}.${attribute} is read during planning and cannot configure another object.`);
-        return { known: false, ref: { address, attribute } };
-      }
-      default:
-        throw new ExpressionError(`references to "${root}" are not supported; only var, local, count, each and keyform objects are.`);
-    }
-  }
-
-  private resourceRef(steps: Step[], ctx: EvalCtx): Value {
-    const first = steps[0];
-    if (!first || !("attr" in first)) throw new ExpressionError("invalid resource reference.");
-    const base = `${RESOURCE_TYPE}.${first.attr}`;
-    const expansion = this.resourceExpansion[base];
-    if (!expansion) throw new ExpressionError(`reference to undeclared resource ${base}.`);
-    let rest = steps.slice(1);
-    let address = base;
-    if (rest[0] && "splat" in rest[0]) throw new ExpressionError("splat expressions ([*]) are not supported.");
-    if (rest[0] && "index" in rest[0]) {
-      address = `${base}${indexSuffix(rest[0].index)}`;
-      rest = rest.slice(1);
-      if (!this.instances.has(address)) throw new ExpressionError(`reference to ${address}, which the configuration does not declare.`);
-    } else if (expansion !== "single") {
-      throw new ExpressionError(`${base} uses ${expansion}; reference one instance, e.g. ${base}[${expansion === "count" ? "0" : '"key"'}].`);
-    }
-    const attrStep = rest[0];
-    if (!attrStep) throw new ExpressionError(`${address} is a whole object; reference one of its attributes.`);
-    if (!("attr" in attrStep) || !(ATTRIBUTES as readonly string[]).includes(attrStep.attr)) {
-      throw new ExpressionError(`unsupported attribute on ${address}.`);
-    }
-    const attribute = attrStep.attr;
-    ctx.deps.add(address);
-    if (ctx.mode === "symbolic") {
-      if (rest.length > 1) throw new ExpressionError("indexing into a resource attribute is not supported here.");
-      return { known: false, ref: { address, attribute } };
-    }
-    if (!(ARGUMENTS as readonly string[]).includes(attribute)) {
-      throw new ExpressionError(`${address}.${attribute} is known only after apply; arguments may only refer to configured values.`);
-    }
-    const value = this.argumentOf(address, attribute as Argument);
-    if (value === undefined) throw new ExpressionError(`${address}.${attribute} is not set in the configuration, so it is known only after apply.`);
-    return { known: true, value: walk(value, rest.slice(1)) };
-  }
-
-  /** The evaluated configured value of another instance's argument (memoized, cycle-checked). */
-  private argumentOf(address: string, arg: Argument): unknown {
-    const key = `${address}.${arg}`;
-    if (this.argCache.has(key)) return this.argCache.get(key);
-    const inst = this.instances.get(address)!;
-    if (inst.body[arg] === undefined) return undefined;
-    if (this.resolving.has(key)) throw new ExpressionError(`cycle: ${key} refers to itself.`);
-    this.resolving.add(key);
-    try {
-      const value = this.evalValue(inst.body[arg], this.instanceCtx(inst, new Set()));
-      this.argCache.set(key, value);
-      return value;
-    } finally {
-      this.resolving.delete(key);
-    }
-  }
-
-  private instanceCtx(inst: Instance, deps: Set<string>): EvalCtx {
-    return { address: inst.address, count: inst.count, eachKey: inst.eachKey, eachValue: inst.eachValue, deps, mode: "arguments" };
   }
 
   // ---------------------------------------------------------------- resources
@@ -658,213 +427,4 @@ class ConfigParser {
     return out;
   }
 
-  // ---------------------------------------------------------------- data, outputs, import, moved, removed
-
-  private readDataSource(name: string, body: unknown, providers: DesiredProvider[], providerKeys: Set<string>): DesiredDataSource | null {
-    const address = `data.${RESOURCE_TYPE}.${name}`;
-    if (!isObject(body)) {
-      this.error("Invalid data block", `The body of ${address} must be an object.`, address);
-      return null;
-    }
-    const ctx: EvalCtx = { address, deps: new Set(), mode: "arguments" };
-    for (const key of Object.keys(body).sort()) {
-      if (!["//", "id", "name", "account", "provider", "depends_on"].includes(key)) {
-        this.error("Unsupported argument", `An argument named "${key}" is not expected here.`, address);
-      }
-    }
-    const id = this.stringArg(body.id, ctx, "id");
-    const keyName = this.stringArg(body.name, ctx, "name");
-    if ((id === null) === (keyName === null)) {
-      this.error("Invalid data source arguments", `${address} must set exactly one of "id" or "name".`, address);
-      return null;
-    }
-    const providerRef = typeof body.provider === "string" ? body.provider.replace(/^\$\{(.*)\}$/, "$1") : "keyform";
-    const provider = providerKeys.has(providerRef) ? providerRef : "keyform";
-    const account = this.stringArg(body.account, ctx, "account") ?? providers.find((p) => p.key === provider)?.account ?? null;
-    if (keyName !== null && account === null) {
-      this.error("Missing account", `${address} looks a key up by name and needs an account (argument or provider).`, address);
-    }
-    const expressions: Record<string, unknown> = {};
-    for (const k of ["account", "id", "name"]) if (body[k] !== undefined) expressions[k] = body[k];
-    return { address, name, account, provider, by: id !== null ? { id } : { name: keyName! }, expressions };
-  }
-
-  private readOutputs(block: unknown): DesiredOutput[] {
-    if (block === undefined) return [];
-    if (!isObject(block)) {
-      this.error("Invalid output block", "\"output\" must be an object of output declarations.");
-      return [];
-    }
-    const out: DesiredOutput[] = [];
-    for (const name of Object.keys(block).sort()) {
-      const body = block[name];
-      const address = `output.${name}`;
-      if (!isObject(body) || !("value" in body)) {
-        this.error("Missing required argument", `The argument "value" is required for output "${name}".`, address);
-        continue;
-      }
-      const ctx: EvalCtx = { address, deps: new Set(), mode: "symbolic" };
-      let expression: OutputExpression;
-      try {
-        expression = this.outputExpression(body.value, ctx);
-      } catch (e) {
-        if (!(e instanceof ExpressionError)) throw e;
-        this.error("Unsupported expression", `output "${name}": ${e.message}`, address);
-        continue;
-      }
-      const o: DesiredOutput = { name, sensitive: body.sensitive === true, expression, rawExpression: body.value };
-      if (typeof body.description === "string") o.description = body.description;
-      out.push(o);
-    }
-    return out;
-  }
-
-  private outputExpression(raw: unknown, ctx: EvalCtx): OutputExpression {
-    if (typeof raw !== "string") {
-      if (hasInterpolation(raw)) throw new ExpressionError("references are supported only in string outputs, not inside lists or objects.");
-      return { kind: "literal", value: raw };
-    }
-    const parts = splitTemplate(raw);
-    if (parts.length === 1 && "expr" in parts[0]) {
-      const v = this.evalExpr(parseExpression(parts[0].expr), ctx);
-      return v.known ? { kind: "literal", value: v.value instanceof SetValue ? v.value.items : v.value } : { kind: "ref", ref: v.ref };
-    }
-    const out: Array<string | AttributeRef> = [];
-    for (const part of parts) {
-      if ("lit" in part) out.push(part.lit);
-      else {
-        const v = this.evalExpr(parseExpression(part.expr), ctx);
-        if (!v.known) out.push(v.ref);
-        else if (typeof v.value === "string" || typeof v.value === "number" || typeof v.value === "boolean") out.push(String(v.value));
-        else throw new ExpressionError(`"${part.expr}" is not a string and cannot be interpolated.`);
-      }
-    }
-    const merged: Array<string | AttributeRef> = [];
-    for (const p of out) {
-      if (typeof p === "string" && typeof merged[merged.length - 1] === "string") merged[merged.length - 1] += p;
-      else merged.push(p);
-    }
-    if (merged.every((p) => typeof p === "string")) return { kind: "literal", value: merged.join("") };
-    return { kind: "template", parts: merged };
-  }
-
-  private readImports(raw: unknown): Array<{ id: string; to: string }> {
-    if (raw === undefined) return [];
-    if (!Array.isArray(raw)) {
-      this.error("Invalid import block", "\"import\" must be a list of import blocks.");
-      return [];
-    }
-    const out: Array<{ id: string; to: string }> = [];
-    for (const item of raw) {
-      if (!isObject(item)) {
-        this.error("Invalid import block", "Each import block must be an object with \"id\" and \"to\".");
-        continue;
-      }
-      const to = typeof item.to === "string" ? item.to.replace(/^\$\{(.*)\}$/s, "$1").trim() : "";
-      const p = parseAddress(to);
-      if (item.for_each !== undefined) {
-        this.error("Unsupported import block", "import blocks with for_each are not supported; write one block per key.", to || undefined);
-        continue;
-      }
-      if (!p || p.mode !== "managed") {
-        this.error("Invalid import address", `${JSON.stringify(item.to)} is not a resource instance address.`);
-        continue;
-      }
-      if (p.type !== RESOURCE_TYPE) continue;
-      const id = this.stringArg(item.id, { address: to, deps: new Set(), mode: "arguments" }, "id");
-      if (id === null) {
-        this.error("Missing required argument", 'The argument "id" is required in an import block.', to);
-        continue;
-      }
-      if (!this.instances.has(to)) {
-        this.error("Configuration for import target does not exist", `The configuration for the given import target ${to} does not exist. All target instances must have an associated configuration to be imported.`, to);
-        continue;
-      }
-      if (out.some((i) => i.to === to)) {
-        this.error("Duplicate import configuration", `An import block for ${to} was already declared.`, to);
-        continue;
-      }
-      out.push({ id, to });
-    }
-    return out.sort((a, b) => compareAddresses(a.to, b.to));
-  }
-
-  private readMoves(raw: unknown): Array<{ from: string; to: string }> {
-    if (raw === undefined) return [];
-    if (!Array.isArray(raw)) {
-      this.error("Invalid moved block", "\"moved\" must be a list of moved blocks.");
-      return [];
-    }
-    const out: Array<{ from: string; to: string }> = [];
-    for (const item of raw) {
-      const from = isObject(item) && typeof item.from === "string" ? item.from.replace(/^\$\{(.*)\}$/s, "$1").trim() : "";
-      const to = isObject(item) && typeof item.to === "string" ? item.to.replace(/^\$\{(.*)\}$/s, "$1").trim() : "";
-      const pf = parseAddress(from);
-      const pt = parseAddress(to);
-      if (!pf || !pt || pf.mode !== "managed" || pt.mode !== "managed") {
-        this.error("Invalid moved block", `moved needs resource addresses in "from" and "to", got ${JSON.stringify(item)}.`);
-        continue;
-      }
-      if (pf.type !== RESOURCE_TYPE || pt.type !== RESOURCE_TYPE) {
-        if (pf.type !== pt.type) this.error("Resource type mismatch", `Cannot move ${from} to ${to}: the resource types differ.`);
-        continue;
-      }
-      if ((pf.index === undefined) !== (pt.index === undefined)) {
-        this.error("Invalid moved block", `moved must go from resource to resource or from instance to instance: ${from} → ${to}.`);
-        continue;
-      }
-      out.push({ from, to });
-    }
-    return out; // order matters: chains are applied in declaration order
-  }
-
-  private readRemoved(raw: unknown): Array<{ from: string; destroy: boolean }> {
-    if (raw === undefined) return [];
-    if (!Array.isArray(raw)) {
-      this.error("Invalid removed block", "\"removed\" must be a list of removed blocks.");
-      return [];
-    }
-    const out: Array<{ from: string; destroy: boolean }> = [];
-    for (const item of raw) {
-      const from = isObject(item) && typeof item.from === "string" ? item.from.replace(/^\$\{(.*)\}$/s, "$1").trim() : "";
-      const p = parseAddress(from);
-      if (!p || p.mode !== "managed") {
-        this.error("Invalid removed block", `removed needs a resource address in "from", got ${JSON.stringify(item)}.`);
-        continue;
-      }
-      if (p.type !== RESOURCE_TYPE) continue;
-      if (this.resourceExpansion[`${RESOURCE_TYPE}.${p.name}`]) {
-        this.error("Removed resource still exists", `This statement declares that ${from} was removed, but it is still declared in configuration.`, from);
-        continue;
-      }
-      const lc = isObject(item) && isObject(item.lifecycle) ? item.lifecycle : {};
-      out.push({ from, destroy: lc.destroy !== false });
-    }
-    return out;
-  }
-}
-
-/** The value of `toset(...)`: kept apart from lists so for_each can tell them apart. */
-class SetValue {
-  constructor(readonly items: string[]) {}
-  toJSON(): string[] {
-    return this.items;
-  }
-}
-
-function walk(value: unknown, steps: Step[]): unknown {
-  let v = value;
-  for (const s of steps) {
-    if ("splat" in s) throw new ExpressionError("splat expressions ([*]) are not supported.");
-    const key = "attr" in s ? s.attr : s.index;
-    if (Array.isArray(v) && typeof key === "number" && key < v.length) v = v[key];
-    else if (v instanceof SetValue && typeof key === "number") throw new ExpressionError("sets cannot be indexed.");
-    else if (isObject(v) && String(key) in v) v = v[String(key)];
-    else throw new ExpressionError(`the value has no element or attribute ${JSON.stringify(key)}.`);
-  }
-  return v;
-}
-
-function describeRef(ref: AttributeRef): string {
-  return ref.attribute ? `${ref.address}.${ref.attribute}` : ref.address;
 }

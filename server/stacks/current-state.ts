@@ -1,6 +1,7 @@
 import type { AccountRepository } from "../accounts/account.repository";
 import type { ApiKey } from "../keys/key.entity";
 import { statusOf, type KeyRepository } from "../keys/key.repository";
+import { planInputs } from "../reconciler/plan-inputs";
 import type { AccountInfo, CurrentState, DesiredConfig, LiveKey, StackState } from "../reconciler/reconciler.types";
 
 export function toLiveKey(k: ApiKey, now: number): LiveKey {
@@ -11,14 +12,12 @@ export function toLiveKey(k: ApiKey, now: number): LiveKey {
   };
 }
 
-/** Every account a config or state names. */
-export function accountsOf(desired: DesiredConfig | null, state: StackState | null): string[] {
-  const ids = new Set<string>();
-  for (const r of desired?.resources ?? []) if (r.account) ids.add(r.account);
-  for (const d of desired?.dataSources ?? []) if (d.account) ids.add(d.account);
-  for (const r of state?.resources ?? []) ids.add(r.account);
-  return [...ids].sort();
+/** Every account a state names (who may see or unlock a stack). */
+export function stateAccounts(state: StackState | null): string[] {
+  return [...new Set((state?.resources ?? []).map((r) => r.account))].sort();
 }
+
+const KEY_ID = /^key_[0-9A-Za-z]{24}$/;
 
 /**
  * Fetches, in a handful of batched queries, everything `plan()` needs to know about the world:
@@ -34,20 +33,19 @@ export async function loadCurrentState(
   tempKeyCap: number,
   grantorScopes: string[] | null,
 ): Promise<CurrentState> {
-  const ids = new Set<string>([...(state?.resources ?? []).map((r) => r.keyId), ...desired.imports.map((i) => i.id)]);
-  for (const d of desired.dataSources) if ("id" in d.by) ids.add(d.by.id);
-  // Live rows and the accounts' limits/names are independent reads: issued together.
-  const rowsRead = deps.keys.findByIds([...ids].filter((id) => /^key_[0-9A-Za-z]{24}$/.test(id)));
+  const inputs = planInputs(desired, state);
+  // Live rows and the accounts' limits/names are independent reads: issued together, the per-account
+  // ones side by side on the pool (names and counts in one query per account).
+  const rowsRead = deps.keys.findByIds([...new Set([...inputs.keyIds, ...inputs.lookupIds])].filter((id) => KEY_ID.test(id)));
   rowsRead.catch(() => undefined); // awaited below
-  const accountIds = accountsOf(desired, state);
-  const accounts: Record<string, AccountInfo> = {};
-  // Per-account reads are independent: run them side by side on the pool.
-  const found = await deps.accounts.findMany(accountIds);
+  const found = await deps.accounts.findMany(inputs.accounts);
   const loaded = await Promise.all(found.map(async (a) => ({ a, active: await deps.keys.activeNamesAndCounts(a.id, now) })));
   const rows = await rowsRead;
   const byId: Record<string, LiveKey> = {};
   for (const k of rows) byId[k.id] = toLiveKey(k, now);
 
+  // Keyed by names from the config: no prototype, so "constructor" or "__proto__" are just unknown accounts.
+  const accounts: Record<string, AccountInfo> = Object.create(null);
   for (const { a, active } of loaded) {
     accounts[a.id] = {
       id: a.id, keyLimit: a.keyLimit, maxExpiry: a.maxExpiry, activeKeys: active.keys, activeTempKeys: active.temp,
@@ -56,12 +54,12 @@ export async function loadCurrentState(
   }
 
   const byName: Record<string, LiveKey> = {};
-  for (const d of desired.dataSources) {
-    if (!d.account || !("name" in d.by)) continue;
-    const k = await deps.keys.findByName(d.account, d.by.name, now);
-    if (k) byName[`${d.account}/${d.by.name}`] = toLiveKey(k, now);
+  for (const accountAndName of inputs.lookupNames) {
+    const slash = accountAndName.indexOf("/");
+    const k = await deps.keys.findByName(accountAndName.slice(0, slash), accountAndName.slice(slash + 1), now);
+    if (k) byName[accountAndName] = toLiveKey(k, now);
   }
   const liveKeys: Record<string, LiveKey> = {};
-  for (const id of ids) if (byId[id]) liveKeys[id] = byId[id];
+  for (const id of inputs.keyIds) if (byId[id]) liveKeys[id] = byId[id];
   return { stack, state, liveKeys, accounts, lookups: { byId, byName }, tempKeyCap, grantorScopes };
 }

@@ -69,8 +69,8 @@ export class StackRepository {
 
   /** Extends a held lease; false when the lock is no longer ours. */
   async renewLock(name: string, lockId: string, expiresAt: number): Promise<boolean> {
-    const n = await this.store.execute("UPDATE stacks SET lock_expires_at = ? WHERE name = ? AND lock_id = ?", [expiresAt, name, lockId]);
-    return n === 1;
+    // Through the write path: on SQLite a bare statement could land inside another open transaction.
+    return this.store.write(async (tx) => (await this.store.execute("UPDATE stacks SET lock_expires_at = ? WHERE name = ? AND lock_id = ?", [expiresAt, name, lockId], tx)) === 1);
   }
 
   async releaseLock(name: string, lockId: string, tx?: EntityManager): Promise<boolean> {

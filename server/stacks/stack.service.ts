@@ -20,7 +20,8 @@ import { renderPlanText } from "../reconciler/render/plan-text";
 import { parseConfig } from "../reconciler/tf-config.parser";
 import type { Store } from "../store/store";
 import { executePlan } from "./apply.executor";
-import { accountsOf, loadCurrentState } from "./current-state";
+import { loadCurrentState, stateAccounts } from "./current-state";
+import { planInputs } from "../reconciler/plan-inputs";
 import type { PlanRepository, StoredPlan } from "./plan.repository";
 import type { StackLock, StackRepository, StackRow } from "./stack.repository";
 import { renderTerraformState } from "./terraform-state";
@@ -61,7 +62,7 @@ export class StackService {
 
   private visible(p: Principal, row: StackRow): boolean {
     if (p.kind === "operator") return true;
-    const accounts = accountsOf(null, row.state);
+    const accounts = stateAccounts(row.state);
     return accounts.length > 0 && accounts.every((a) => a === p.key.accountId);
   }
 
@@ -74,7 +75,7 @@ export class StackService {
     const desired = parseConfig(req.config);
     const row = await rowRead;
     const state = row && row.serial > 0 ? row.state : null;
-    const accounts = accountsOf(desired, state);
+    const accounts = planInputs(desired, state).accounts;
     this.authorizeAccounts(ctx.principal, accounts, "keys:read");
     const grantor = ctx.principal.kind === "key" ? ctx.principal.key.scopes : null;
     const current = await loadCurrentState({ keys: this.keys, accounts: this.accounts }, stack, state, desired, now, this.settings.tempKeyCap, grantor);
@@ -249,7 +250,7 @@ export class StackService {
 
   async forceUnlock(ctx: CallContext, name: string, lockId: string) {
     const row = await this.requireStack(ctx, name);
-    this.authorizeAccounts(ctx.principal, accountsOf(null, row.state), "keys:manage");
+    this.authorizeAccounts(ctx.principal, stateAccounts(row.state), "keys:manage");
     if (!row.lock) throw new AppError(ErrorCode.LOCK_ID_MISMATCH, `Stack ${name} is not locked.`);
     if (row.lock.id !== lockId) throw new AppError(ErrorCode.LOCK_ID_MISMATCH, `Stack ${name} is locked by ${row.lock.id}, not ${lockId}.`, { lock: lockView(row.lock) });
     if (!(await this.stacks.releaseLock(name, lockId))) throw new AppError(ErrorCode.LOCK_ID_MISMATCH, `Lock ${lockId} was already released.`);

@@ -1,4 +1,5 @@
 import { DataSource, EntityManager, type DataSourceOptions } from "typeorm";
+import { guardQueries } from "./query-deadline";
 import { ENTITIES, MIGRATIONS } from "./registry";
 
 export type Dialect = "sqlite" | "mysql";
@@ -7,7 +8,14 @@ export interface StoreOptions {
   /** `mysql://user:pass@host:3306/db`, `mariadb://…`, `sqlite:/path/file.sqlite` or `sqlite::memory:`. */
   url: string;
   poolSize?: number;
+  /** MySQL: give up on connecting after this long (default 3 s), so an unreachable server is a quick 503. */
+  connectTimeoutMs?: number;
+  /** MySQL: a query the server has not answered after this long fails and its connection is dropped (default 15 s). */
+  queryTimeoutMs?: number;
 }
+
+export const DEFAULT_CONNECT_TIMEOUT_MS = 3_000;
+export const DEFAULT_QUERY_TIMEOUT_MS = 15_000;
 
 const MIGRATION_LOCK = "keyform_migrations";
 
@@ -27,6 +35,7 @@ export class Store {
   static async open(opts: StoreOptions): Promise<Store> {
     const { options, dialect } = await dataSourceOptions(opts);
     const ds = new DataSource(options);
+    if (dialect === "mysql") guardQueries(ds, opts.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS);
     await ds.initialize();
     const store = new Store(ds, dialect);
     try {
@@ -52,7 +61,13 @@ export class Store {
     const qr = this.dataSource.createQueryRunner();
     try {
       await qr.connect();
-      await qr.query("SELECT GET_LOCK(?, 60)", [MIGRATION_LOCK]);
+      // Wait for the lock in short steps so that no single query outlives the query deadline.
+      let locked = false;
+      for (let i = 0; i < 24 && !locked; i++) {
+        const rows: Array<Record<string, unknown>> = await qr.query("SELECT GET_LOCK(?, 5) AS got", [MIGRATION_LOCK]);
+        locked = Number(rows[0]?.got) === 1;
+      }
+      if (!locked) throw new Error("Timed out after 120 s waiting for another replica's migrations (MySQL lock keyform_migrations).");
       try {
         // MySQL commits DDL implicitly, so per-migration transactions buy nothing there.
         await this.dataSource.runMigrations({ transaction: "none" });
@@ -155,7 +170,7 @@ async function dataSourceOptions(opts: StoreOptions): Promise<{ options: DataSou
   if (url.protocol !== "mysql:" && url.protocol !== "mariadb:") {
     throw new Error(`Unsupported database URL scheme ${url.protocol} (use mysql://, mariadb:// or sqlite:)`);
   }
-  const mariadb = url.protocol === "mariadb:" || (await isMariaDb(url));
+  const mariadb = url.protocol === "mariadb:" || (await isMariaDb(url, opts));
   return {
     dialect: "mysql",
     options: {
@@ -172,7 +187,7 @@ async function dataSourceOptions(opts: StoreOptions): Promise<{ options: DataSou
       bigNumberStrings: false,
       extra: {
         connectionLimit: opts.poolSize ?? 10,
-        connectTimeout: 5000,
+        connectTimeout: opts.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
         enableKeepAlive: true,
         maxIdle: opts.poolSize ?? 10,
       },
@@ -180,14 +195,14 @@ async function dataSourceOptions(opts: StoreOptions): Promise<{ options: DataSou
   };
 }
 
-async function isMariaDb(url: URL): Promise<boolean> {
+async function isMariaDb(url: URL, opts: StoreOptions): Promise<boolean> {
   const mysql = await import("mysql2/promise");
   const conn = await mysql.createConnection({
     host: url.hostname,
     port: url.port ? Number(url.port) : 3306,
     user: decodeURIComponent(url.username),
     password: decodeURIComponent(url.password),
-    connectTimeout: 5000,
+    connectTimeout: opts.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
   });
   try {
     const [rows] = await conn.query("SELECT VERSION() AS v");

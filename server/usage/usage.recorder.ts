@@ -47,8 +47,11 @@ export class UsageRecorder {
 
   /** Writes everything buffered so far; concurrent callers share one flush at a time. */
   flush(): Promise<void> {
-    this.flushing = this.flushing.then(() => this.writeBuffered());
-    return this.flushing;
+    // Chain on the previous flush whether it failed or not: chaining on a rejected flush alone would
+    // skip every later write, and an outage would stop usage from ever being written again.
+    const next = this.flushing.catch(() => undefined).then(() => this.writeBuffered());
+    this.flushing = next;
+    return next;
   }
 
   private async writeBuffered(): Promise<void> {

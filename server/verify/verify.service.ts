@@ -68,14 +68,15 @@ export class VerifyService {
       return describe(VerifyCode.INSUFFICIENT_SCOPES, key.maxUses === null ? null : Math.max(0, key.maxUses - key.uses));
     }
     if (key.type === "temp") {
-      if (!(await this.keys.spendTempUse(key.id, now))) {
+      const left = await this.keys.spendTempUseCounted(key.id, now);
+      if (left === null) {
         const remaining = await this.keys.remainingUses(key.id);
         if (remaining === 0) return describe(VerifyCode.USAGE_EXCEEDED, 0);
         const fresh = (await this.keys.findById(key.accountId, key.id)) ?? key;
         return fresh.revokedAt !== null ? { valid: false, code: VerifyCode.NOT_FOUND } : describe(VerifyCode.EXPIRED, remaining);
       }
       this.usage.record(key.id, "verify", source, now, false);
-      return describe(VerifyCode.VALID, await this.keys.remainingUses(key.id));
+      return describe(VerifyCode.VALID, left);
     }
     this.usage.record(key.id, "verify", source, now, true);
     return describe(VerifyCode.VALID, null);

@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -134,4 +135,24 @@ describe("keyform CLI: plan, apply, output, state", () => {
     expect(r.stderr).toContain("--stack");
     expect(r.stderr).toContain("a, b");
   });
+
+  it("plans and applies a cdktf.out written by the real `cdktf synth` (examples/basic), then reports no changes with exit 0", async () => {
+    const root = join(__dirname, "../..");
+    const out = mkdtempSync(join(tmpdir(), "keyform-cli-synth-"));
+    const synth = spawnSync(join(root, "node_modules/.bin/cdktf"), ["synth", "--output", out], {
+      cwd: join(root, "examples", "basic"), encoding: "utf8", timeout: 120_000, env: { ...process.env, CHECKPOINT_DISABLE: "1", CI: "1", FORCE_COLOR: "0" },
+    });
+    expect(synth.status).toBe(0);
+    // The example's provider block points at :8080; KEYFORM_ENDPOINT overrides it.
+    const e = { ...env(), KEYFORM_ENDPOINT: srv.endpoint };
+    const plan = await runCli(["plan", out, "--detailed-exitcode"], { env: e, cwd: work });
+    expect(plan.code).toBe(2);
+    expect(plan.stdout).toContain("# keyform_api_key.ci will be created");
+    const apply = await runCli(["apply", out, "--auto-approve"], { env: e, cwd: work });
+    expect(apply.code).toBe(0);
+    expect(apply.stdout).toContain("Apply complete! Resources: 1 added, 0 changed, 0 destroyed.");
+    const again = await runCli(["plan", join(out, "stacks", "keys"), "--detailed-exitcode"], { env: e, cwd: work });
+    expect(again.code).toBe(0);
+    expect(JSON.parse((await runCli(["output", "--stack", "keys", "--json"], { env: e, cwd: work })).stdout).ci_key.value).toMatch(/^kf_live_/);
+  }, 180_000);
 });

@@ -8,6 +8,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { walk, type TfJson } from "./synth-helpers";
+import { PROVIDER_VERSION } from "../../provider";
 
 const ROOT = path.join(__dirname, "../..");
 const CDKTF = path.join(ROOT, "node_modules/.bin/cdktf");
@@ -61,7 +62,7 @@ describe("cdktf synth (real CLI) on the examples", () => {
       expect(stack["//"].metadata).toMatchObject({ backend: "local", stackName: "keys", version: manifest.version });
       expect(stack["//"].outputs).toEqual({ keys: { ci_key: "ci_key", ci_key_id: "ci_key_id" } });
       expect(stack.provider).toEqual({ keyform: [{ account: "acme", endpoint: "http://127.0.0.1:8080" }] });
-      expect(stack.terraform.required_providers).toEqual({ keyform: { source: "keyform/keyform" } });
+      expect(stack.terraform.required_providers).toEqual({ keyform: { source: "keyform/keyform", version: PROVIDER_VERSION } });
       expect(stack.resource.keyform_api_key.ci).toEqual({
         "//": { metadata: { path: "keys/ci", uniqueId: "ci" } },
         name: "github-actions",

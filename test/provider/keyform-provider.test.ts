@@ -1,13 +1,13 @@
 import { describe, expect, it } from "@jest/globals";
 import { TerraformOutput } from "cdktf";
-import { ApiKey, DataKeyformApiKey, KeyformProvider } from "../../provider";
+import { ApiKey, DataKeyformApiKey, KeyformProvider, PROVIDER_VERSION } from "../../provider";
 import { acmeProvider as provider, synthJson, walk } from "./synth-helpers";
 
 describe("KeyformProvider", () => {
   it("writes provider.keyform as an array and the source into required_providers", () => {
     const json = synthJson((stack) => provider(stack));
     expect(json.provider).toEqual({ keyform: [{ endpoint: "http://127.0.0.1:8080", account: "acme" }] });
-    expect(json.terraform.required_providers).toEqual({ keyform: { source: "keyform/keyform" } });
+    expect(json.terraform.required_providers).toEqual({ keyform: { source: "keyform/keyform", version: PROVIDER_VERSION } });
   });
 
   it("adds an aliased provider as a second entry, and resources name it as keyform.<alias>", () => {

@@ -599,3 +599,32 @@ describe("plan(): implicit moves and drift-only plans", () => {
     expect(p.summary).toEqual({ import: 0, add: 0, change: 0, destroy: 0, forget: 0 });
   });
 });
+
+describe("plan(): outputs", () => {
+  const outputs = { output: { ci_key: { value: "${keyform_api_key.ci.secret}", sensitive: true }, ci_name: { value: "${keyform_api_key.ci.name}" } } };
+  const stored = { ci_key: { sensitive: true, value: null }, ci_name: { sensitive: false, value: "ci" }, old: { sensitive: false, value: "x" } };
+
+  test("unchanged key: its secret output is a no-op and withheld, a removed output is deleted", () => {
+    const p = planFor({ ci: { name: "ci" } }, currentWith([{ address: A("ci"), name: "ci" }], { outputs: stored }), {}, outputs);
+    expect(p.terraform.outputChanges.ci_key).toEqual({ actions: ["no-op"], before: null, after: null, after_unknown: false, before_sensitive: true, after_sensitive: true });
+    expect(p.terraform.outputChanges.ci_name.actions).toEqual(["no-op"]);
+    expect(p.terraform.outputChanges.old).toMatchObject({ actions: ["delete"], before: "x", after: null });
+    expect(p.outputs).toEqual([
+      { name: "ci_key", sensitive: true, expression: { kind: "ref", ref: { address: A("ci"), attribute: "secret" } }, known: false },
+      { name: "ci_name", sensitive: false, expression: { kind: "ref", ref: { address: A("ci"), attribute: "name" } }, known: true, value: "ci" },
+    ]);
+  });
+
+  test("replaced key: the secret output changes to unknown; a renamed key updates its name output", () => {
+    const replaced = planFor({ ci: { name: "ci" } }, currentWith([{ address: A("ci"), name: "ci" }], { outputs: stored }), { replace: [A("ci")] }, outputs);
+    expect(replaced.terraform.outputChanges.ci_key).toMatchObject({ actions: ["update"], after_unknown: true });
+    const renamed = planFor({ ci: { name: "ci-2" } }, currentWith([{ address: A("ci"), name: "ci" }], { outputs: stored }), {}, outputs);
+    expect(renamed.terraform.outputChanges.ci_name).toMatchObject({ actions: ["update"], before: "ci", after: "ci-2" });
+    expect(renamed.terraform.outputChanges.ci_key.actions).toEqual(["no-op"]);
+  });
+
+  test("a dependency cycle is an error", () => {
+    const p = planFor({ a: { name: "a", depends_on: ["keyform_api_key.b"] }, b: { name: "b", depends_on: ["keyform_api_key.a"] } }, currentWith([]));
+    expect(errors(p).map((d) => d.summary)).toEqual(["Cycle"]);
+  });
+});

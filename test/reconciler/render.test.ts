@@ -287,6 +287,7 @@ describe("renderPlanMarkdown", () => {
     expect(md).toContain("keyform plan failed for stack `keys`");
     expect(md).toContain("**Error: Legacy keys cannot be created** (`keyform_api_key.ci`)");
     expect(md).not.toContain("keyform apply --plan");
+    expect(md).toContain("<details><summary>Show output</summary>\n\n```diff\nPlanning failed.");
   });
 
   test("diffFormat moves symbols to column 0 and turns ~ into !", () => {
@@ -302,4 +303,15 @@ describe("renderPlanText: drift without changes", () => {
     expect(text).toContain('      ~ status     = "active" -> "expired"\n');
     expect(text).toContain("No changes. Your infrastructure matches the configuration.\n\nYour configuration already matches the changes detected above.\n");
   });
+});
+
+test("last_used_at is refreshed but never shown as drift", () => {
+  const used = currentWith([{ address: "keyform_api_key.ci", name: "ci" }], { tweak: { "keyform_api_key.ci": (k) => ({ ...k, lastUsedAt: NOW - 1000 }) } });
+  const quiet = planFor({ ci: { name: "ci" } }, used);
+  expect(quiet.terraform.resourceDrift).toEqual([]);
+  expect(renderPlanText(quiet)).toContain("No changes.");
+  const renamed = currentWith([{ address: "keyform_api_key.ci", name: "ci" }], { tweak: { "keyform_api_key.ci": (k) => ({ ...k, name: "x", lastUsedAt: NOW - 1000 }) } });
+  const text = renderPlanText(planFor({ ci: { name: "ci" } }, renamed));
+  expect(text).toContain('  # keyform_api_key.ci has changed\n  ~ resource "keyform_api_key" "ci" {\n        id           = "');
+  expect(text).not.toContain("+ last_used_at");
 });

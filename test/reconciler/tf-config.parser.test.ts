@@ -184,3 +184,62 @@ describe("data sources", () => {
     expect(missing.diagnostics).toEqual([expect.objectContaining({ severity: "error", summary: "Key not found", address: "data.keyform_api_key.nope" })]);
   });
 });
+
+describe("parseConfig: a real `cdktf synth` output (cdktf 0.21)", () => {
+  // Synthesized from TerraformResource/TerraformIterator/TerraformVariable constructs; only the
+  // backend path was made relative.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const synth = require("./cdk.tf.json");
+
+  test("parses without diagnostics: providers, aliases, variables, iterators, import", () => {
+    const c = parseConfig(synth);
+    expect(c.diagnostics).toEqual([]);
+    expect(c.stackName).toBe("keys");
+    expect(c.resources.map((r) => r.address)).toEqual([
+      A("ci"),
+      `${A("counted")}[0]`,
+      `${A("counted")}[1]`,
+      `${A("listed")}["a"]`,
+      `${A("listed")}["b"]`,
+      `${A("mapped")}["ro"]`,
+      `${A("mapped")}["rw"]`,
+      A("other"),
+    ]);
+    expect(c.resources[0]).toMatchObject({ provider: "keyform.eu", account: "acme-eu", args: { name: "ci-prod" } });
+    expect(c.imports).toEqual([{ id: "key_123456789012345678901234", to: A("ci") }]);
+  });
+});
+
+describe("parseConfig: locals, variables in count/for_each, object values", () => {
+  test("each.value.field over a variable map, toset(local.list), count from a variable", () => {
+    const c = parseConfig({
+      provider: { keyform: [{ account: "acme" }] },
+      locals: { prefix: "svc", names: ["x", "y"] },
+      variable: { keys: { default: { a: { scopes: ["k:r"] }, b: { scopes: [] } } }, n: { default: 2 } },
+      resource: {
+        keyform_api_key: {
+          m: { for_each: "${var.keys}", name: "${local.prefix}-${each.key}", scopes: "${each.value.scopes}" },
+          s: { for_each: "${toset(local.names)}", name: "${each.value}" },
+          c: { count: "${var.n}", name: "c${count.index}" },
+        },
+      },
+    });
+    expect(c.diagnostics).toEqual([]);
+    expect(c.resources.map((r) => [r.address, r.args.name, r.args.scopes])).toEqual([
+      [`${A("c")}[0]`, "c0", null],
+      [`${A("c")}[1]`, "c1", null],
+      [`${A("m")}["a"]`, "svc-a", ["k:r"]],
+      [`${A("m")}["b"]`, "svc-b", []],
+      [`${A("s")}["x"]`, "x", null],
+      [`${A("s")}["y"]`, "y", null],
+    ]);
+  });
+});
+
+describe("parseConfig: outputs of a mixed stack", () => {
+  test("an output reading another provider's object is left out with a warning", () => {
+    const c = parseConfig(tfConfig({ a: { name: "a" } }, { output: { arn: { value: "${aws_iam_user.u.arn}" }, a_id: { value: "${keyform_api_key.a.id}" } } }));
+    expect(c.diagnostics).toEqual([expect.objectContaining({ severity: "warning", summary: "Output not evaluated", address: "output.arn" })]);
+    expect(c.outputs.map((o) => o.name)).toEqual(["a_id"]);
+  });
+});

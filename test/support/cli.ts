@@ -2,8 +2,12 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { SecretLedger } from "./secrets";
 
 export const CLI = resolve(__dirname, "../../dist/server/cli/main.js");
+
+/** Secrets returned to `api()` calls in this test file; served processes' logs are checked against them. */
+export const servedSecrets = new SecretLedger();
 
 export interface CliResult {
   code: number;
@@ -39,6 +43,8 @@ export interface ServedKeyform {
   dir: string;
   logs: () => string;
   adminToken: string;
+  /** Throws if a secret returned through `api()` (or its SHA-256) appears in this process's output. */
+  assertNoSecretInLogs(): void;
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
@@ -66,11 +72,16 @@ export async function serveKeyform(opts: { databaseUrl?: string; env?: Record<st
   return {
     child, endpoint, dir, adminToken,
     logs: () => output,
+    assertNoSecretInLogs: () => servedSecrets.assertNotIn(output, `the output of keyform serve at ${endpoint}`),
+    // Every stop also checks the process's output against the secrets `api()` saw (suite-wide guard).
     stop: (signal = "SIGTERM") =>
-      new Promise((res) => {
-        if (child.exitCode !== null) return res(child.exitCode);
+      new Promise<number | null>((res) => {
+        if (child.exitCode !== null || child.signalCode !== null) return res(child.exitCode);
         child.once("exit", (code) => res(code));
         child.kill(signal);
+      }).then((code) => {
+        servedSecrets.assertNotIn(output, `the output of keyform serve at ${endpoint}`);
+        return code;
       }),
   };
 }
@@ -82,5 +93,6 @@ export async function api(endpoint: string, token: string, method: string, path:
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await res.text();
+  servedSecrets.addFromResponse(res.headers.get("content-type") ?? undefined, text);
   return { status: res.status, body: text ? JSON.parse(text) : undefined };
 }

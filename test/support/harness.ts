@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { Writable } from "node:stream";
 import type { Express } from "express";
 import request from "supertest";
@@ -8,6 +9,7 @@ import { extendServices } from "../../server/extensions";
 import { createLogger } from "../../server/logging/logger";
 import type { Store } from "../../server/store/store";
 import { openStore, type StoreKind, type TestDatabase } from "./db";
+import { SecretLedger } from "./secrets";
 
 export const ADMIN_TOKEN = "test-operator-token-0123456789";
 
@@ -31,6 +33,8 @@ export interface HarnessOptions {
 /** A real app on a real, private database, with typed helpers for the common requests. */
 export class Harness {
   readonly logs = new LogCapture();
+  /** Every secret the app returned; `close()` asserts none of them reached the logs. */
+  readonly secrets = new SecretLedger();
   services!: Services;
   app!: Express;
   store!: Store;
@@ -46,13 +50,23 @@ export class Harness {
     const settings: Settings = { ...DEFAULT_SETTINGS, adminToken: ADMIN_TOKEN, authFailureLimit: 1000, ...opts.settings };
     h.services = extendServices(buildServices(store, settings, createLogger({ destination: h.logs, level: "debug" }), opts.clock));
     h.app = createApp(h.services);
+    recordSecretsOf(h.app, h.secrets);
     return h;
   }
 
+  /** Asserts that no secret the app has returned so far (nor its hash) appears in the captured logs. */
+  assertNoSecretInLogs(): void {
+    this.secrets.assertNotIn(this.logs.text, `the logs of this ${this.kind} harness`);
+  }
+
   async close(): Promise<void> {
-    await this.services.shutdown();
-    await this.store.close();
-    await this.db.drop();
+    try {
+      await this.services.shutdown();
+      await this.store.close();
+      await this.db.drop();
+    } finally {
+      this.assertNoSecretInLogs();
+    }
   }
 
   /** Requests authenticated with `token` (the operator by default). */
@@ -87,4 +101,31 @@ export class Harness {
   verify(key: string, scopes?: string[], token: string = ADMIN_TOKEN) {
     return this.as(token).post("/v1/verify", scopes ? { key, scopes } : { key });
   }
+}
+
+/**
+ * Taps every response the app sends (through `as()`, `anon` or `request(h.app)` alike) and records the
+ * secrets in JSON bodies, so the whole suite checks that none of them is ever logged.
+ */
+function recordSecretsOf(app: Express, ledger: SecretLedger): void {
+  const handle = (app as unknown as { handle: (req: IncomingMessage, res: ServerResponse, next?: unknown) => void }).handle.bind(app);
+  (app as unknown as { handle: typeof handle }).handle = (req, res, next) => {
+    const chunks: Buffer[] = [];
+    const keep = (chunk: unknown, encoding?: unknown) => {
+      if (chunk === undefined || chunk === null || typeof chunk === "function") return;
+      chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk), typeof encoding === "string" ? (encoding as BufferEncoding) : "utf8"));
+    };
+    const write = res.write.bind(res) as (...a: unknown[]) => boolean;
+    const end = res.end.bind(res) as (...a: unknown[]) => ServerResponse;
+    res.write = ((...a: unknown[]) => {
+      keep(a[0], a[1]);
+      return write(...a);
+    }) as typeof res.write;
+    res.end = ((...a: unknown[]) => {
+      keep(a[0], a[1]);
+      ledger.addFromResponse(String(res.getHeader("content-type") ?? ""), Buffer.concat(chunks).toString("utf8"));
+      return end(...a);
+    }) as typeof res.end;
+    handle(req, res, next);
+  };
 }

@@ -84,7 +84,15 @@ async function confirm(io: CliIO): Promise<boolean> {
   }
 }
 
+const DONE: Record<string, string> = {
+  create: "Creation complete", replace: "Replacement complete", update: "Modifications complete", delete: "Destruction complete",
+  import: "Import complete", move: "Move complete", forget: "Removed from state",
+};
+
 function printApplied(io: CliIO, r: ApplyResult, o: { outputsFile?: string }): void {
+  const done = r.resources.filter((x) => DONE[x.action]);
+  if (done.length) out(io, "");
+  for (const x of done) out(io, `${x.address}: ${DONE[x.action]}${x.key_id ? ` [id=${x.key_id}]` : ""}`);
   const s = r.summary;
   out(io, `\nApply complete! Resources: ${s.import ? `${s.import} imported, ` : ""}${s.add} added, ${s.change} changed, ${s.destroy} destroyed.`);
   const path = outputsPath(io.cwd, r.stack);
@@ -93,7 +101,7 @@ function printApplied(io: CliIO, r: ApplyResult, o: { outputsFile?: string }): v
   if (o.outputsFile) writeOutputs(resolve(io.cwd, o.outputsFile), merged);
   const names = Object.keys(r.outputs);
   if (names.length) {
-    out(io, "\nOutputs:\n");
+    out(io, "\nOutputs:\n\n");
     for (const name of names) {
       const v = r.outputs[name];
       out(io, `${name} = ${v.sensitive ? "<sensitive>" : JSON.stringify(v.value ?? null)}`);
@@ -101,21 +109,25 @@ function printApplied(io: CliIO, r: ApplyResult, o: { outputsFile?: string }): v
   }
 }
 
-export function registerPlanApply(program: Command, io: CliIO, run: (fn: () => Promise<number | void>) => void): void {
-  const collect = (v: string, prev: string[] = []) => [...prev, v];
-  program
-    .command("plan")
-    .description("Plan a cdktf.out folder, one stack folder or a *.tf.json file against the keyform server")
+const collect = (v: string, prev: string[] = []) => [...prev, v];
+
+/** What to plan, and how: shared by `plan` and `apply`. */
+function planArguments(c: Command): Command {
+  return c
     .argument("[path]", "cdktf.out | cdktf.out/stacks/NAME | FILE.tf.json (default ./cdktf.out)")
     .option("--stack <name>", "stack name (default: the config's //.metadata.stackName)")
     .option("--endpoint <url>", "keyform server (default KEYFORM_ENDPOINT, else the provider block's endpoint)")
+    .option("--replace <address>", "force replacement of this resource (repeatable)", collect)
+    .option("--target <address>", "limit the plan to this resource (repeatable)", collect)
+    .option("--destroy", "plan to destroy everything in the stack");
+}
+
+export function registerPlanApply(program: Command, io: CliIO, run: (fn: () => Promise<number | void>) => void): void {
+  planArguments(program.command("plan").description("Plan a cdktf.out folder, one stack folder or a *.tf.json file against the keyform server"))
     .option("--out <file>", "save {plan_id, endpoint, stack, lineage, serial} for `keyform apply --plan`")
     .option("--json", "print Terraform's JSON plan format")
     .option("--markdown", "print a pull-request comment")
     .option("--detailed-exitcode", "exit 0 without changes, 2 with changes, 1 on error")
-    .option("--replace <address>", "force replacement of this resource (repeatable)", collect)
-    .option("--target <address>", "limit the plan to this resource (repeatable)", collect)
-    .option("--destroy", "plan to destroy everything in the stack")
     .action((path: string | undefined, o: PlanFlags) =>
       run(async () => {
         const { plan, client, failed } = await makePlan(io, path, o);
@@ -129,18 +141,10 @@ export function registerPlanApply(program: Command, io: CliIO, run: (fn: () => P
       }),
     );
 
-  program
-    .command("apply")
-    .description("Plan and apply a configuration, or apply a saved plan")
-    .argument("[path]", "cdktf.out | cdktf.out/stacks/NAME | FILE.tf.json (default ./cdktf.out)")
+  planArguments(program.command("apply").description("Plan and apply a configuration, or apply a saved plan"))
     .option("--plan <file|id>", "apply a saved plan (a file written by `plan --out`, or a plan id)")
-    .option("--stack <name>", "stack name")
-    .option("--endpoint <url>", "keyform server")
     .option("--auto-approve", "do not ask for confirmation")
     .option("--outputs-file <file>", "also write the outputs (secrets included, mode 0600) here")
-    .option("--replace <address>", "force replacement of this resource (repeatable)", collect)
-    .option("--target <address>", "limit to this resource (repeatable)", collect)
-    .option("--destroy", "destroy everything in the stack")
     .action((path: string | undefined, o: PlanFlags & { plan?: string; autoApprove?: boolean; outputsFile?: string }) =>
       run(async () => {
         let planId: string;

@@ -24,7 +24,7 @@ export function renderPlanMarkdown(plan: Plan, meta: PlanMarkdownMeta): string {
   } else {
     out.push(`**${summaryLine(plan)}**`, "");
   }
-  out.push("<details><summary>Show plan</summary>", "", "```diff", diffFormat(renderPlanText(plan)).trimEnd(), "```", "", "</details>", "");
+  out.push(`<details><summary>${failed ? "Show output" : "Show plan"}</summary>`, "", "```diff", diffFormat(renderPlanText(plan)).trimEnd(), "```", "", "</details>", "");
   if (!failed && plan.hasChanges) {
     out.push("To apply this plan, run:", "", "```", meta.applyCommand, "```", "");
   }

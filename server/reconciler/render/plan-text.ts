@@ -48,7 +48,7 @@ export function renderPlanText(plan: Plan): string {
       out.push(`  # ${d.address} ${deleted ? "has been deleted" : "has changed"}`);
       out.push(...renderBlock(d, deleted ? "delete" : "update", []), "");
     }
-    out.push("", "Unless you have made equivalent changes to your configuration, or ignored the");
+    out.push("Unless you have made equivalent changes to your configuration, or ignored the");
     out.push("relevant attributes using ignore_changes, the following plan may include");
     out.push("actions to undo or respond to these changes.", "", RULE, "");
   }

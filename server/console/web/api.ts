@@ -1,0 +1,106 @@
+/// <reference lib="dom" />
+import type { KeyView } from "../../keys/key.view";
+import { currentSession } from "./session";
+
+export type { KeyView };
+
+/** Fired on window when the server refuses the signed-in token. */
+export const SESSION_REJECTED = "keyform:session-rejected";
+
+export interface AccountView {
+  id: string;
+  name: string | null;
+  key_limit: number;
+  max_expiry: string | null;
+  temp_key_cap?: number;
+  active_keys: number;
+  active_temp_keys: number;
+  created_at: string;
+}
+
+export interface UsageRow {
+  minute: string;
+  operation: string;
+  source: string;
+  count: number;
+}
+
+/** The response that carries a secret: handled by the one-time secret panel, never stored. */
+export interface SecretResponse {
+  key: KeyView;
+  secret: string;
+  formats: { shell: string; base64: string; kubernetes: string };
+}
+
+/** A problem+json error from the server, or a network failure (status 0). */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    readonly detail: string,
+    readonly errors: Array<{ field: string; message: string }> = [],
+  ) {
+    super(detail);
+  }
+}
+
+type Query = Record<string, string | number | undefined>;
+
+function withQuery(path: string, query?: Query): string {
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(query ?? {})) if (v !== undefined && v !== "") params.set(k, String(v));
+  const qs = params.toString();
+  return qs ? `${path}?${qs}` : path;
+}
+
+/** Calls the keyform API with the session's token. `token` overrides it (sign-in). */
+export async function request<T>(method: string, path: string, opts: { body?: unknown; query?: Query; token?: string; accept?: string } = {}): Promise<T> {
+  const token = opts.token ?? currentSession()?.token;
+  const headers: Record<string, string> = { accept: opts.accept ?? "application/json" };
+  if (token) headers.authorization = `Bearer ${token}`;
+  if (opts.body !== undefined) headers["content-type"] = "application/json";
+  let res: Response;
+  try {
+    res = await fetch(withQuery(path, opts.query), {
+      method,
+      headers,
+      body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+      cache: "no-store",
+      credentials: "omit",
+    });
+  } catch {
+    throw new ApiError(0, "NETWORK", "The keyform server could not be reached.");
+  }
+  const type = res.headers.get("content-type") ?? "";
+  if (!res.ok) {
+    // The session's token stopped working (revoked, expired): the shell sends the user to sign-in.
+    if (res.status === 401 && !opts.token) window.dispatchEvent(new CustomEvent(SESSION_REJECTED));
+    if (type.includes("json")) {
+      const p = (await res.json().catch(() => ({}))) as { code?: string; detail?: string; title?: string; errors?: ApiError["errors"] };
+      throw new ApiError(res.status, p.code ?? `HTTP_${res.status}`, p.detail ?? p.title ?? res.statusText, p.errors ?? []);
+    }
+    throw new ApiError(res.status, `HTTP_${res.status}`, res.statusText || `HTTP ${res.status}`);
+  }
+  if (res.status === 204) return undefined as T;
+  return (type.includes("json") ? await res.json() : await res.text()) as T;
+}
+
+const enc = encodeURIComponent;
+const keysPath = (account: string) => `/v1/accounts/${enc(account)}/keys`;
+
+export const api = {
+  account: (account: string, token?: string) => request<{ account: AccountView }>("GET", `/v1/accounts/${enc(account)}`, { token }),
+  listKeys: (account: string, query: { status?: string; type?: string; cursor?: string; limit?: number }) =>
+    request<{ keys: KeyView[]; next_cursor: string | null }>("GET", keysPath(account), { query }),
+  getKey: (account: string, id: string) => request<{ key: KeyView; usage: UsageRow[] }>("GET", `${keysPath(account)}/${enc(id)}`),
+  createKey: (account: string, body: { name: string; type: "live" | "temp"; expires_in?: string; scopes?: string[] }) =>
+    request<SecretResponse>("POST", keysPath(account), { body }),
+  regenerateKey: (account: string, id: string, gracePeriod: string | null) =>
+    request<SecretResponse>("POST", `${keysPath(account)}/${enc(id)}/regenerate`, { body: gracePeriod ? { grace_period: gracePeriod } : {} }),
+  revokeKey: (account: string, id: string) => request<void>("DELETE", `${keysPath(account)}/${enc(id)}`),
+  stacks: () => request<unknown>("GET", "/v1/stacks"),
+  stack: (stack: string) => request<unknown>("GET", `/v1/stacks/${enc(stack)}`),
+  stackState: (stack: string) => request<unknown>("GET", `/v1/stacks/${enc(stack)}/state`),
+  plan: (id: string) => request<unknown>("GET", `/v1/plans/${enc(id)}`),
+  planText: (id: string) => request<string>("GET", `/v1/plans/${enc(id)}`, { query: { format: "text" }, accept: "text/plain, application/json" }),
+};
