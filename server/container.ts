@@ -52,14 +52,21 @@ export function buildServices(store: Store, settings: Settings, logger: Logger, 
     logger.warn({ err: { message: (err as Error).message } }, "usage flush failed; will retry"),
   );
   const metrics = new Metrics(() => countActiveByType(store, clock()));
-  const resolver = new KeyResolver(keyRepo, cache, settings);
+  const resolver = new KeyResolver(keyRepo, cache, settings, clock);
   const limiter = new AuthFailureLimiter(store, settings.authFailureLimit, settings.authFailureWindowMs);
   const auth = new AuthService(settings, resolver, keyRepo, usage, limiter, clock);
   const accounts = new AccountService(store, accountRepo, keyRepo, auditRepo, settings, clock);
   const keys = new KeyService(store, keyRepo, accountRepo, auditRepo, usage, cache, settings, clock);
-  const verify = new VerifyService(resolver, keyRepo, usage, clock, (code) => metrics.verifications.inc({ code }));
+  const verifyCounters = new Map<string, { inc(): void }>();
+  const countVerification = (code: string) => {
+    let c = verifyCounters.get(code);
+    if (!c) verifyCounters.set(code, (c = metrics.verifications.labels({ code })));
+    c.inc();
+  };
+  const verify = new VerifyService(resolver, keyRepo, usage, clock, countVerification);
   const stacks = new StackService(store, new StackRepository(store), new PlanRepository(store), keyRepo, accountRepo, auditRepo, keys, cache, metrics, settings, clock);
   usage.start();
+  resolver.start();
   const purge = setInterval(() => {
     void usage.purgeOld(clock()).catch(() => undefined);
     void limiter.purgeExpired(clock()).catch(() => undefined);
@@ -69,6 +76,7 @@ export function buildServices(store: Store, settings: Settings, logger: Logger, 
     store, settings, logger, clock, metrics, accountRepo, keyRepo, auditRepo, cache, usage, auth, accounts, keys, verify, stacks,
     async shutdown() {
       clearInterval(purge);
+      resolver.stop();
       await usage.stop();
     },
   };

@@ -34,3 +34,28 @@ export interface RouteDef<B extends TSchema = TSchema, Q extends TObject = TObje
 export function route<B extends TSchema, Q extends TObject>(def: RouteDef<B, Q>): RouteDef {
   return def as unknown as RouteDef;
 }
+
+/**
+ * A response body already serialized as JSON, in parts sent one after the other. For very large bodies
+ * (a 10,000-key plan's Terraform JSON is tens of MB) that the server has serialized once already for
+ * storage: the router writes them in slices, so no second copy of the whole body is made.
+ */
+export class RawJson {
+  readonly parts: string[];
+  constructor(...parts: string[]) {
+    this.parts = parts;
+  }
+}
+
+const SLICE = 1 << 20;
+
+/** Slices of at most ~1M characters, never splitting a surrogate pair (each slice is encoded on its own). */
+export function* slices(text: string): Generator<string> {
+  for (let i = 0; i < text.length; ) {
+    let end = Math.min(text.length, i + SLICE);
+    const last = text.charCodeAt(end - 1);
+    if (end < text.length && last >= 0xd800 && last <= 0xdbff) end++;
+    yield text.slice(i, end);
+    i = end;
+  }
+}

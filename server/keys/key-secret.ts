@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from "node:crypto";
+import { createHash, hash as cryptoHash, randomBytes } from "node:crypto";
 import { crc32 } from "node:zlib";
 
 /** Secrets, ids and their checksums: everything about what a key looks like, nothing about storage. */
@@ -74,7 +74,13 @@ export function isLegacySecret(secret: string): boolean {
 /** Legacy keys are hashed in their canonical lower-case form so `DC74…` and `dc74…` are one key. */
 export function hashSecret(secret: string): string {
   const canonical = UUID_RE.test(secret) ? secret.toLowerCase() : secret;
-  return createHash("sha256").update(canonical, "utf8").digest("hex");
+  return sha256Hex(canonical);
+}
+
+/** One-shot SHA-256 (`crypto.hash`, Node ≥ 20.12: no Hash object per call on the verify hot path). */
+const oneShot = (cryptoHash as unknown as ((alg: string, data: string, enc: "hex") => string) | undefined) ?? null;
+function sha256Hex(s: string): string {
+  return oneShot ? oneShot("sha256", s, "hex") : createHash("sha256").update(s, "utf8").digest("hex");
 }
 
 /** `kf_live_Tg2c…KiON`; legacy `dc74…759b`. */

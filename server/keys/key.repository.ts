@@ -85,6 +85,19 @@ export class KeyRepository {
     return { key: rowToKey(rows[0]), secretExpiresAt: num(rows[0].secret_expires_at) };
   }
 
+  /** Many hashes in one query; the result maps each hash found to its key. */
+  async findByHashes(hashes: string[]): Promise<Map<string, KeyByHash>> {
+    const out = new Map<string, KeyByHash>();
+    if (hashes.length === 0) return out;
+    const rows: Row[] = await this.store.manager.query(
+      `SELECT ${KEY_COLUMNS}, s.hash AS secret_hash, s.expires_at AS secret_expires_at FROM key_secrets s JOIN api_keys k ON k.id = s.key_id ` +
+        `WHERE s.hash IN (${hashes.map(() => "?").join(", ")})`,
+      hashes,
+    );
+    for (const r of rows) out.set(String(r.secret_hash), { key: rowToKey(r), secretExpiresAt: num(r.secret_expires_at) });
+    return out;
+  }
+
   async findById(accountId: string, id: string, tx?: EntityManager, lock = false): Promise<ApiKey | null> {
     const rows: Row[] = await this.m(tx).query(
       `SELECT ${KEY_COLUMNS} FROM api_keys k WHERE k.id = ? AND k.account_id = ?${lock ? this.store.forUpdate() : ""}`,
@@ -94,16 +107,14 @@ export class KeyRepository {
   }
 
   async findByIds(ids: string[], tx?: EntityManager): Promise<ApiKey[]> {
-    const out: ApiKey[] = [];
-    for (let i = 0; i < ids.length; i += 500) {
-      const chunk = ids.slice(i, i + 500);
-      const rows: Row[] = await this.m(tx).query(
-        `SELECT ${KEY_COLUMNS} FROM api_keys k WHERE k.id IN (${chunk.map(() => "?").join(", ")})`,
-        chunk,
-      );
-      out.push(...rows.map(rowToKey));
-    }
-    return out;
+    const chunks: string[][] = [];
+    for (let i = 0; i < ids.length; i += 1000) chunks.push(ids.slice(i, i + 1000));
+    const one = async (chunk: string[]) =>
+      ((await this.m(tx).query(`SELECT ${KEY_COLUMNS} FROM api_keys k WHERE k.id IN (${chunk.map(() => "?").join(", ")})`, chunk)) as Row[]).map(rowToKey);
+    // Outside a transaction the chunks run side by side on the pool (a 10,000-key refresh is 10 queries).
+    const parts = tx || this.store.dialect === "sqlite" ? [] : await Promise.all(chunks.map(one));
+    if (parts.length === 0) for (const chunk of chunks) parts.push(await one(chunk));
+    return parts.flat();
   }
 
   async findByName(accountId: string, name: string, now: number): Promise<ApiKey | null> {
@@ -161,6 +172,22 @@ export class KeyRepository {
     const active = statusCondition("active");
     const rows: Row[] = await this.store.manager.query(`SELECT k.id, k.name FROM api_keys k WHERE k.account_id = ? AND ${active.sql}`, [accountId, now]);
     return Object.fromEntries(rows.map((r) => [String(r.name), String(r.id)]));
+  }
+
+  /**
+   * Every active key of an account as name → id, with the counts `countActive` gives, in one query
+   * (plan loading needs both, for each account of a stack).
+   */
+  async activeNamesAndCounts(accountId: string, now: number): Promise<{ names: Record<string, string>; keys: number; temp: number }> {
+    const active = statusCondition("active");
+    const rows: Row[] = await this.store.manager.query(`SELECT k.id, k.name, k.type FROM api_keys k WHERE k.account_id = ? AND ${active.sql}`, [accountId, now]);
+    const names: Record<string, string> = {};
+    let temp = 0;
+    for (const r of rows) {
+      names[String(r.name)] = String(r.id);
+      if (r.type === "temp") temp++;
+    }
+    return { names, keys: rows.length - temp, temp };
   }
 
   /** Active key names of an account that collide with any of `names`. */

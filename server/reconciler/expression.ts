@@ -199,7 +199,21 @@ export function indexSuffix(index: number | string | undefined): string {
 }
 
 /** Splits `keyform_api_key.k["a"]` / `data.keyform_api_key.x` into its parts; null when malformed. */
-export function parseAddress(address: string): { mode: "managed" | "data"; type: string; name: string; index?: number | string } | null {
+type ParsedAddress = { mode: "managed" | "data"; type: string; name: string; index?: number | string };
+const parsedAddresses = new Map<string, Readonly<ParsedAddress> | null>();
+
+/** Memoized (a plan parses each of its 10,000+ addresses several times); results are read-only. */
+export function parseAddress(address: string): Readonly<ParsedAddress> | null {
+  let p = parsedAddresses.get(address);
+  if (p === undefined) {
+    p = parseAddressUncached(address);
+    if (parsedAddresses.size > 200_000) parsedAddresses.clear();
+    parsedAddresses.set(address, p);
+  }
+  return p;
+}
+
+function parseAddressUncached(address: string): ParsedAddress | null {
   let expr: Expr;
   try {
     expr = parseExpression(address);
@@ -246,7 +260,9 @@ function addressKey(address: string): [string, number, number | string] {
       const base = `${p.mode === "data" ? "data." : ""}${p.type}.${p.name}`;
       key = p.index === undefined ? [base, 0, ""] : typeof p.index === "number" ? [base, 1, p.index] : [base, 2, p.index];
     }
-    if (addressKeys.size > 10_000) addressKeys.clear();
+    // Sized for the largest stacks (10,000+ instances, sorted several times per plan): a smaller cap
+    // cleared the memo mid-sort and made every comparison re-parse both addresses.
+    if (addressKeys.size > 200_000) addressKeys.clear();
     addressKeys.set(address, key);
   }
   return key;
@@ -254,7 +270,6 @@ function addressKey(address: string): [string, number, number | string] {
 
 /** Resource address (without instance key) of an instance address. */
 export function resourceOf(address: string): string {
-  const p = parseAddress(address);
-  if (!p) return address;
-  return `${p.mode === "data" ? "data." : ""}${p.type}.${p.name}`;
+  // The memoized sort key starts with exactly this (or the address itself when it does not parse).
+  return addressKey(address)[0];
 }

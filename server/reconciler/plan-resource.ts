@@ -220,19 +220,27 @@ export function planDesired(n: PlanNode, nodes: Map<string, PlanNode>, current: 
  * Steps that rename a key away from the name `n` takes, so apply frees a name before reusing it
  * (ordering only; not recorded as a dependency).
  */
-export function nameReleasers(n: PlanNode, all: PlanNode[]): string[] {
+export function nameReleasers(n: PlanNode, releasers: Map<string, PlanNode[]>): string[] {
   const claims = n.action === "create" || n.action === "replace" || n.updates.includes("name");
   if (!claims || !n.desiredKey || !n.desired) return [];
-  return all
-    .filter(
-      (m) =>
-        m !== n &&
-        (m.action === "update" || m.action === "import") &&
-        m.updates.includes("name") &&
-        m.before?.name === n.desiredKey!.name &&
-        m.before?.account === n.desired!.account,
-    )
-    .map((m) => m.address);
+  const candidates = releasers.get(`${n.desired.account}\u0000${n.desiredKey.name}`);
+  return candidates ? candidates.filter((m) => m !== n).map((m) => m.address) : [];
+}
+
+/**
+ * Steps that rename a key away from its current name, indexed by (account, old name), in `all`'s order:
+ * built once per plan so that `nameReleasers` is a lookup (scanning every node per node was O(n²)).
+ */
+export function releasersByName(all: PlanNode[]): Map<string, PlanNode[]> {
+  const out = new Map<string, PlanNode[]>();
+  for (const m of all) {
+    if (!((m.action === "update" || m.action === "import") && m.updates.includes("name") && m.before)) continue;
+    const k = `${m.before.account}\u0000${m.before.name}`;
+    const list = out.get(k);
+    if (list) list.push(m);
+    else out.set(k, [m]);
+  }
+  return out;
 }
 
 function rotationDue(b: KeyValues, rotateEvery: string, now: number): boolean {

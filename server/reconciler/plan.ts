@@ -3,7 +3,7 @@ import { buildConfiguration } from "./plan-configuration";
 import { destroyOrder, topoOrder } from "./plan-order";
 import { checkPolicies } from "./plan-policy";
 import { planOutputs } from "./plan-outputs";
-import { importRefusal, nameReleasers, type PlanNode, planDesired } from "./plan-resource";
+import { importRefusal, nameReleasers, type PlanNode, planDesired, releasersByName } from "./plan-resource";
 import {
   changeEntry,
   differingAttributes,
@@ -121,6 +121,7 @@ export function plan(desired: DesiredConfig, current: CurrentState, now: number,
 
   // 3. Imports.
   const importedIds = new Set<string>();
+  const resourceByAddress = new Map(desired.resources.map((r) => [r.address, r]));
   if (!opts.destroy) {
     for (const imp of desired.imports) {
       const existing = nodes.get(imp.to);
@@ -130,7 +131,7 @@ export function plan(desired: DesiredConfig, current: CurrentState, now: number,
         }
         continue;
       }
-      const target = desired.resources.find((r) => r.address === imp.to);
+      const target = resourceByAddress.get(imp.to);
       const refusal = importRefusal(imp, target?.account ?? null, current, importedIds, nodes);
       if (refusal) {
         diagnostics.push({ severity: "error", ...refusal, address: imp.to });
@@ -148,12 +149,19 @@ export function plan(desired: DesiredConfig, current: CurrentState, now: number,
   const desiredByAddress = new Map<string, DesiredResource>();
   if (!opts.destroy) for (const r of desired.resources) desiredByAddress.set(r.address, r);
   for (const r of desiredByAddress.values()) node(r.address).desired = r;
+  // Instances by resource address, so a depends_on on a counted resource is a lookup, not a scan.
+  const instancesOf = new Map<string, string[]>();
+  for (const a of desiredByAddress.keys()) {
+    const list = instancesOf.get(resourceOf(a));
+    if (list) list.push(a);
+    else instancesOf.set(resourceOf(a), [a]);
+  }
   const instanceDeps = (r: DesiredResource): string[] => {
     const out = new Set<string>();
     for (const dep of r.dependsOn) {
       if (dep.startsWith("data.")) continue;
       if (desiredByAddress.has(dep)) out.add(dep);
-      else for (const a of desiredByAddress.keys()) if (resourceOf(a) === dep) out.add(a);
+      else for (const a of instancesOf.get(dep) ?? []) out.add(a);
     }
     out.delete(r.address);
     return [...out].sort(compareAddresses);
@@ -245,9 +253,10 @@ export function plan(desired: DesiredConfig, current: CurrentState, now: number,
     selected.filter((n) => n.action === "delete").map((n) => n.address),
     (a) => nodes.get(a)!.dependencies,
   );
+  const releasers = releasersByName(selected);
   const rest = topoOrder(
     desiredOrder.filter((a) => nodes.get(a)!.selected),
-    (a) => [...nodes.get(a)!.dependencies, ...nameReleasers(nodes.get(a)!, selected)],
+    (a) => [...nodes.get(a)!.dependencies, ...nameReleasers(nodes.get(a)!, releasers)],
   ).order;
   const ordered = [...forgets, ...deletes, ...rest].map((a) => nodes.get(a)!);
 

@@ -34,17 +34,22 @@ export async function loadCurrentState(
   grantorScopes: string[] | null,
 ): Promise<CurrentState> {
   const inputs = planInputs(desired, state);
-  const rows = await deps.keys.findByIds([...new Set([...inputs.keyIds, ...inputs.lookupIds])].filter((id) => KEY_ID.test(id)));
+  // Live rows and the accounts' limits/names are independent reads: issued together, the per-account
+  // ones side by side on the pool (names and counts in one query per account).
+  const rowsRead = deps.keys.findByIds([...new Set([...inputs.keyIds, ...inputs.lookupIds])].filter((id) => KEY_ID.test(id)));
+  rowsRead.catch(() => undefined); // awaited below
+  const found = await deps.accounts.findMany(inputs.accounts);
+  const loaded = await Promise.all(found.map(async (a) => ({ a, active: await deps.keys.activeNamesAndCounts(a.id, now) })));
+  const rows = await rowsRead;
   const byId: Record<string, LiveKey> = {};
   for (const k of rows) byId[k.id] = toLiveKey(k, now);
 
   // Keyed by names from the config: no prototype, so "constructor" or "__proto__" are just unknown accounts.
   const accounts: Record<string, AccountInfo> = Object.create(null);
-  for (const a of await deps.accounts.findMany(inputs.accounts)) {
-    const counts = await deps.keys.countActive(a.id, now);
+  for (const { a, active } of loaded) {
     accounts[a.id] = {
-      id: a.id, keyLimit: a.keyLimit, maxExpiry: a.maxExpiry, activeKeys: counts.keys, activeTempKeys: counts.temp,
-      activeNames: await deps.keys.activeNames(a.id, now),
+      id: a.id, keyLimit: a.keyLimit, maxExpiry: a.maxExpiry, activeKeys: active.keys, activeTempKeys: active.temp,
+      activeNames: active.names,
     };
   }
 

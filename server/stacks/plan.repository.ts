@@ -1,5 +1,9 @@
+import { promisify } from "node:util";
+import { createDeflateRaw, inflateRaw } from "node:zlib";
+import { slices } from "../http/route";
 import type { EntityManager } from "typeorm";
 import type { Plan } from "../reconciler/reconciler.types";
+import { renderPlanJson } from "../reconciler/render/plan-json";
 import type { Store } from "../store/store";
 
 type Row = Record<string, unknown>;
@@ -22,9 +26,85 @@ export interface StoredPlan {
   plan: Plan;
 }
 
+const inflate = promisify(inflateRaw);
+/**
+ * Plan bodies are stored deflated (base64, with this prefix): a 10,000-key plan is ~14 MB of JSON, over
+ * MySQL's default 16 MB max_allowed_packet once escaped, and ~1 MB deflated. Bodies without the prefix
+ * (plain JSON, as older versions wrote them) are still read. Compression runs on the libuv pool.
+ */
+const DEFLATED = "deflate:";
+const SEGMENT_CHARS = 4 << 20;
+
+/**
+ * The body holds the plan without its Terraform JSON pieces, plus the rendered Terraform JSON document
+ * as already serialized for the response (`terraform_json`), so a large plan is stringified once.
+ * The text is cut into ~4 MB segments (at character boundaries) compressed side by side on the libuv
+ * pool, each streamed in ~1 MB slices: a 25 MB plan neither waits for one core to deflate it all nor
+ * makes a Buffer copy of the whole text. Stored as base64 segments joined by ",".
+ */
+async function encodeBody(plan: Plan, terraformJson: string): Promise<string> {
+  const segments: string[][] = [[]];
+  let size = 0;
+  for (const text of [`{"plan":${JSON.stringify({ ...plan, terraform: undefined })},"terraform_json":`, terraformJson, "}"]) {
+    for (const slice of slices(text)) {
+      if (size >= SEGMENT_CHARS) {
+        segments.push([]);
+        size = 0;
+      }
+      segments[segments.length - 1].push(slice);
+      size += slice.length;
+    }
+  }
+  const parts = await Promise.all(segments.map(deflateSlices));
+  return DEFLATED + parts.map((b) => b.toString("base64")).join(",");
+}
+
+async function deflateSlices(pieces: string[]): Promise<Buffer> {
+  const z = createDeflateRaw({ level: 1 });
+  const out: Buffer[] = [];
+  z.on("data", (b: Buffer) => out.push(b));
+  const ended = new Promise<void>((resolve, reject) => {
+    z.once("end", resolve);
+    z.once("error", reject);
+  });
+  for (const piece of pieces) if (!z.write(piece, "utf8")) await new Promise((r) => z.once("drain", r));
+  z.end();
+  await ended;
+  return Buffer.concat(out);
+}
+
+async function decodeBody(raw: unknown): Promise<Plan> {
+  const s = String(raw);
+  if (!s.startsWith(DEFLATED)) return JSON.parse(s) as Plan;
+  const parts = await Promise.all(s.slice(DEFLATED.length).split(",").map((b64) => inflate(Buffer.from(b64, "base64"))));
+  const parsed = JSON.parse(Buffer.concat(parts).toString("utf8")) as { plan: Plan; terraform_json: TerraformPlanDoc };
+  return { ...parsed.plan, terraform: fromPlanJson(parsed.terraform_json) };
+}
+
+interface TerraformPlanDoc {
+  planned_values: { outputs: Plan["terraform"]["plannedValues"]["outputs"]; root_module: { resources: Plan["terraform"]["plannedValues"]["resources"] } };
+  resource_drift: Plan["terraform"]["resourceDrift"];
+  resource_changes: Plan["terraform"]["resourceChanges"];
+  output_changes: Plan["terraform"]["outputChanges"];
+  prior_state?: { values: { outputs: NonNullable<Plan["terraform"]["priorState"]>["outputs"]; root_module: { resources: NonNullable<Plan["terraform"]["priorState"]>["resources"] } } };
+  configuration: Plan["terraform"]["configuration"];
+}
+
+/** The inverse of `renderPlanJson` for the pieces a plan keeps. */
+function fromPlanJson(doc: TerraformPlanDoc): Plan["terraform"] {
+  return {
+    resourceDrift: doc.resource_drift,
+    resourceChanges: doc.resource_changes,
+    outputChanges: doc.output_changes,
+    plannedValues: { outputs: doc.planned_values.outputs, resources: doc.planned_values.root_module.resources },
+    priorState: doc.prior_state ? { outputs: doc.prior_state.values.outputs, resources: doc.prior_state.values.root_module.resources } : null,
+    configuration: doc.configuration,
+  };
+}
+
 const LIGHT = "id, stack, lineage, serial, accounts, errored, has_changes, summary, created_by, created_at, expires_at, applied_at, applied_by, apply_result";
 
-function toPlan(r: Row, withBody: boolean): StoredPlan {
+function toPlan(r: Row, plan: Plan | undefined): StoredPlan {
   return {
     id: String(r.id),
     stack: String(r.stack),
@@ -40,7 +120,7 @@ function toPlan(r: Row, withBody: boolean): StoredPlan {
     appliedAt: r.applied_at === null || r.applied_at === undefined ? null : Number(r.applied_at),
     appliedBy: (r.applied_by as string | null) ?? null,
     applyResult: r.apply_result ? JSON.parse(String(r.apply_result)) : null,
-    plan: withBody ? (JSON.parse(String(r.body)) as Plan) : (undefined as unknown as Plan),
+    plan: plan as Plan,
   };
 }
 
@@ -48,23 +128,25 @@ function toPlan(r: Row, withBody: boolean): StoredPlan {
 export class PlanRepository {
   constructor(private readonly store: Store) {}
 
-  async insert(p: StoredPlan): Promise<void> {
+  /** `terraformJson`: `JSON.stringify(renderPlanJson(p.plan))`, which the caller also sends. */
+  async insert(p: StoredPlan, terraformJson: string = JSON.stringify(renderPlanJson(p.plan))): Promise<void> {
+    const body = await encodeBody(p.plan, terraformJson);
     await this.store.write((tx) =>
       tx.query(`INSERT INTO plans (${LIGHT}, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, [
         p.id, p.stack, p.lineage, p.serial, JSON.stringify(p.accounts), p.errored ? 1 : 0, p.hasChanges ? 1 : 0, p.summary, p.createdBy,
-        p.createdAt, p.expiresAt, null, null, null, JSON.stringify(p.plan),
+        p.createdAt, p.expiresAt, null, null, null, body,
       ]),
     );
   }
 
   async find(id: string): Promise<StoredPlan | null> {
     const rows: Row[] = await this.store.manager.query(`SELECT ${LIGHT}, body FROM plans WHERE id = ?`, [id]);
-    return rows.length ? toPlan(rows[0], true) : null;
+    return rows.length ? toPlan(rows[0], await decodeBody(rows[0].body)) : null;
   }
 
   async listForStack(stack: string, limit: number): Promise<StoredPlan[]> {
     const rows: Row[] = await this.store.manager.query(`SELECT ${LIGHT} FROM plans WHERE stack = ? ORDER BY created_at DESC, id LIMIT ${Math.floor(limit)}`, [stack]);
-    return rows.map((r) => toPlan(r, false));
+    return rows.map((r) => toPlan(r, undefined));
   }
 
   /** Marks a plan applied; false when another apply got there first. */

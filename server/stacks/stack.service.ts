@@ -14,6 +14,7 @@ import type { Metrics } from "../observability/metrics";
 import { plan as computePlan } from "../reconciler/plan";
 import type { Plan, PlannedOutput, StackState, StateResource } from "../reconciler/reconciler.types";
 import { renderPlanJson } from "../reconciler/render/plan-json";
+import { RawJson } from "../http/route";
 import { renderPlanMarkdown } from "../reconciler/render/plan-markdown";
 import { renderPlanText } from "../reconciler/render/plan-text";
 import { parseConfig } from "../reconciler/tf-config.parser";
@@ -68,8 +69,11 @@ export class StackService {
   async plan(ctx: CallContext, stack: string, req: PlanRequest) {
     if (ctx.principal.kind === "key" && !holdsScope(ctx.principal.key.scopes, "keys:read")) throw new AppError(ErrorCode.FORBIDDEN, "This key lacks the keys:read scope.");
     const now = this.clock();
+    // The stack row (state: megabytes for a big stack) is read while the config is parsed.
+    const rowRead = this.stacks.find(stack);
+    rowRead.catch(() => undefined); // observed below; never an unhandled rejection if parsing throws
     const desired = parseConfig(req.config);
-    const row = await this.stacks.find(stack);
+    const row = await rowRead;
     const state = row && row.serial > 0 ? row.state : null;
     const accounts = planInputs(desired, state).accounts;
     this.authorizeAccounts(ctx.principal, accounts, "keys:read");
@@ -81,24 +85,28 @@ export class StackService {
       hasChanges: p.hasChanges, summary: summaryLine(p.summary), createdBy: actorOf(ctx.principal), createdAt: now,
       expiresAt: now + this.settings.planTtlMs, appliedAt: null, appliedBy: null, applyResult: null, plan: p,
     };
-    await this.plans.insert(stored);
+    // Large plans: the Terraform JSON document is serialized once, for storage and for the response.
+    const terraformJson = JSON.stringify(renderPlanJson(p));
+    await this.plans.insert(stored, terraformJson);
     this.metrics.plans.inc({ outcome: p.errored ? "errored" : p.hasChanges ? "changes" : "no_changes" });
-    const view = this.planView(stored);
     if (p.errored) {
+      const view = this.planView(stored);
       const first = p.diagnostics.find((d) => d.severity === "error");
       throw new AppError(ErrorCode.PLAN_FAILED, first ? `${first.address ? first.address + ": " : ""}${first.summary}: ${first.detail}` : "The plan has errors.", {
         plan_id: stored.id, diagnostics: p.diagnostics, plan: view,
       });
     }
-    return view;
+    // Same bytes as `res.json(this.planView(stored))`, whose last key is `terraform`.
+    const { terraform: _omit, ...head } = this.planView(stored, false);
+    return new RawJson(`${JSON.stringify(head).slice(0, -1)},"terraform":`, terraformJson, "}");
   }
 
-  private planView(sp: StoredPlan) {
+  private planView(sp: StoredPlan, withTerraform = true) {
     return {
       id: sp.id, stack: sp.stack, serial: sp.serial, lineage: sp.lineage, created_at: new Date(sp.createdAt).toISOString(),
       expires_at: new Date(sp.expiresAt).toISOString(), applied_at: sp.appliedAt === null ? null : new Date(sp.appliedAt).toISOString(),
       errored: sp.errored, has_changes: sp.hasChanges, summary: sp.plan.summary, diagnostics: sp.plan.diagnostics,
-      terraform: renderPlanJson(sp.plan),
+      terraform: withTerraform ? renderPlanJson(sp.plan) : undefined,
     };
   }
 

@@ -69,10 +69,20 @@ export class UsageRecorder {
             chunk.flatMap((b) => [b.keyId, b.bucket, b.operation, b.source, b.count]),
           );
         }
-        for (const [keyId, u] of uses) {
+        // One multi-row UPDATE per 200 keys (was one statement per key per flush).
+        for (let i = 0; i < uses.length; i += 200) {
+          const chunk = uses.slice(i, i + 200);
+          const whens = chunk.map(() => "WHEN ? THEN ?").join(" ");
           await tx.query(
-            "UPDATE api_keys SET uses = uses + ?, last_used_at = CASE WHEN last_used_at IS NULL OR last_used_at < ? THEN ? ELSE last_used_at END WHERE id = ?",
-            [u.uses, u.lastUsedAt, u.lastUsedAt, keyId],
+            `UPDATE api_keys SET uses = uses + CASE id ${whens} ELSE 0 END, ` +
+              `last_used_at = CASE WHEN last_used_at IS NULL OR last_used_at < (CASE id ${whens} ELSE 0 END) THEN (CASE id ${whens} ELSE 0 END) ELSE last_used_at END ` +
+              `WHERE id IN (${chunk.map(() => "?").join(", ")})`,
+            [
+              ...chunk.flatMap(([keyId, u]) => [keyId, u.uses]),
+              ...chunk.flatMap(([keyId, u]) => [keyId, u.lastUsedAt]),
+              ...chunk.flatMap(([keyId, u]) => [keyId, u.lastUsedAt]),
+              ...chunk.map(([keyId]) => keyId),
+            ],
           );
         }
       });
