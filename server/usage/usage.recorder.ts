@@ -1,5 +1,6 @@
 import type { Store } from "../store/store";
 import type { UsageBucket } from "./usage.entity";
+import { UsageRepository } from "./usage.repository";
 
 export type UsageOperation = "verify" | "auth";
 
@@ -16,12 +17,16 @@ export class UsageRecorder {
   private timer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> = Promise.resolve();
 
+  private readonly repo: UsageRepository;
+
   constructor(
     private readonly store: Store,
     private readonly flushMs: number,
     private readonly retentionMs: number,
     private readonly onError: (err: unknown) => void = () => undefined,
-  ) {}
+  ) {
+    this.repo = new UsageRepository(store);
+  }
 
   start(): void {
     if (this.timer) return;
@@ -62,29 +67,8 @@ export class UsageRecorder {
     this.keyUses = new Map();
     try {
       await this.store.write(async (tx) => {
-        for (let i = 0; i < buckets.length; i += 200) {
-          const chunk = buckets.slice(i, i + 200);
-          await tx.query(
-            this.store.upsertAddSql("key_usage", ["key_id", "bucket", "operation", "source"], "count", chunk.length),
-            chunk.flatMap((b) => [b.keyId, b.bucket, b.operation, b.source, b.count]),
-          );
-        }
-        // One multi-row UPDATE per 200 keys (was one statement per key per flush).
-        for (let i = 0; i < uses.length; i += 200) {
-          const chunk = uses.slice(i, i + 200);
-          const whens = chunk.map(() => "WHEN ? THEN ?").join(" ");
-          await tx.query(
-            `UPDATE api_keys SET uses = uses + CASE id ${whens} ELSE 0 END, ` +
-              `last_used_at = CASE WHEN last_used_at IS NULL OR last_used_at < (CASE id ${whens} ELSE 0 END) THEN (CASE id ${whens} ELSE 0 END) ELSE last_used_at END ` +
-              `WHERE id IN (${chunk.map(() => "?").join(", ")})`,
-            [
-              ...chunk.flatMap(([keyId, u]) => [keyId, u.uses]),
-              ...chunk.flatMap(([keyId, u]) => [keyId, u.lastUsedAt]),
-              ...chunk.flatMap(([keyId, u]) => [keyId, u.lastUsedAt]),
-              ...chunk.map(([keyId]) => keyId),
-            ],
-          );
-        }
+        await this.repo.addToBuckets(tx, buckets);
+        await this.repo.addUses(tx, uses);
       });
     } catch (err) {
       // Put the counts back so a transient outage does not lose them.
@@ -110,7 +94,7 @@ export class UsageRecorder {
   }
 
   async purgeOld(now: number): Promise<void> {
-    await this.store.write((tx) => tx.query("DELETE FROM key_usage WHERE bucket < ?", [now - this.retentionMs]));
+    await this.repo.deleteBefore(now - this.retentionMs);
   }
 
   async stop(): Promise<void> {
@@ -119,17 +103,7 @@ export class UsageRecorder {
     await this.flush();
   }
 
-  async listForKey(keyId: string, since: number): Promise<UsageBucket[]> {
-    const rows: Array<Record<string, unknown>> = await this.store.manager.query(
-      "SELECT key_id, bucket, operation, source, count FROM key_usage WHERE key_id = ? AND bucket >= ? ORDER BY bucket DESC, operation, source LIMIT 1000",
-      [keyId, since],
-    );
-    return rows.map((r) => ({
-      keyId: String(r.key_id),
-      bucket: Number(r.bucket),
-      operation: String(r.operation),
-      source: String(r.source),
-      count: Number(r.count),
-    }));
+  listForKey(keyId: string, since: number): Promise<UsageBucket[]> {
+    return this.repo.listForKey(keyId, since);
   }
 }
