@@ -4,9 +4,6 @@ import { createHash } from "node:crypto";
  * Every secret the server handed out during a test, in the forms that must never reach a log: the
  * secret itself, its SHA-256 hex (what the store keeps) and its base64 (what `formats` carries).
  */
-/** A key secret (`<brand>_<type>_…`) or a legacy UUID key, wherever it appears (e.g. an output value). */
-const looksLikeSecret = (s: string) => /^[a-z][a-z0-9]{0,15}_(live|temp)_[0-9A-Za-z]{36}$/.test(s) || /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(s);
-
 export class SecretLedger {
   private readonly secrets = new Set<string>();
 
@@ -18,7 +15,12 @@ export class SecretLedger {
     if (secret.length >= 16) this.secrets.add(secret);
   }
 
-  /** Records every secret in a JSON response body: `secret` fields anywhere, sensitive output values. */
+  /**
+   * Records every secret in a JSON response body: the `secret` fields, which is where the server puts
+   * every secret it generates. Output values are not recorded separately: a secret output is a copy of a
+   * `resources[].secret` of the same apply response, while any other output value is a literal from the
+   * client's own config (the fuzzer's hostile strings, which it may also send as a request id).
+   */
   addFromBody(body: unknown): void {
     const walk = (v: unknown, depth: number, _parentKey: string | null): void => {
       if (depth > 32 || v === null || typeof v !== "object") return;
@@ -29,7 +31,6 @@ export class SecretLedger {
       const o = v as Record<string, unknown>;
       for (const [k, child] of Object.entries(o)) {
         if (k === "secret" && typeof child === "string") this.add(child);
-        else if (k === "value" && typeof child === "string" && (o.sensitive === true || looksLikeSecret(child))) this.add(child);
         else walk(child, depth + 1, k);
       }
     };
