@@ -5,8 +5,7 @@ import { ApiKeyEntity, KeySecretEntity } from "../keys/key.entity";
 import { UsageBucketEntity } from "../usage/usage.entity";
 import { Initial1700000000001 } from "./migrations/1700000000001-initial";
 import { Stacks1700000000002 } from "./migrations/1700000000002-stacks";
-import { ApplyResultLongtext1763900000000 } from "./migrations/1763900000000-apply-result-longtext";
 
 /** Every entity and migration, in one place so the data source and tests agree. */
 export const ENTITIES = [AccountEntity, ApiKeyEntity, KeySecretEntity, UsageBucketEntity, AuditEventEntity, AuthFailureEntity];
-export const MIGRATIONS = [Initial1700000000001, Stacks1700000000002, ApplyResultLongtext1763900000000];
+export const MIGRATIONS = [Initial1700000000001, Stacks1700000000002];

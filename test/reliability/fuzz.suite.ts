@@ -194,6 +194,10 @@ describe(`hostile input on every route (${kind})`, () => {
     const noAccount = await h.as().post("/v1/stacks/bomb/plans", { config: { provider: { keyform: [{ account: "${keyform_api_key.x.id}" }] }, resource: { keyform_api_key: { k: { name: "x", expires_in: "30d" } } } } });
     expect(noAccount.status).toBeLessThan(500);
     const protoAccount = await h.as().post("/v1/stacks/bomb/plans", { config: { resource: { keyform_api_key: { k: { name: "x", account: "constructor", expires_in: "30d" } } } } });
+    // An 80 KB account name overflowed MySQL's TEXT column of the stored plan (a 500 before LONGTEXT).
+    const hugeAccount = await h.as().post("/v1/stacks/bomb/plans", { config: { resource: { keyform_api_key: { k: { name: "x", account: "é".repeat(40_000) } } } } });
+    expect(hugeAccount.status).toBe(422);
+    expect(hugeAccount.body.code).toBe("PLAN_FAILED");
     // "constructor" is a valid account id, which the fuzzing above may have created: a plan for it is
     // then fine; otherwise it is an unknown account (before the fix, a prototype property and a 500).
     const exists = (await h.as().get("/v1/accounts/constructor")).status === 200;

@@ -6,7 +6,8 @@ export class Stacks1700000000002 implements MigrationInterface {
   name = "Stacks1700000000002";
 
   async up(q: QueryRunner): Promise<void> {
-    // A 10,000-key state is megabytes: TEXT (64 KiB) is too small on MySQL.
+    // MySQL's TEXT holds 64 KiB: too small for a 10,000-key state, a plan, the result of a large apply, or
+    // the account list of a hostile config. LONGTEXT there; SQLite's TEXT is unbounded.
     const big = q.connection.driver.options.type === "better-sqlite3" ? "text" : "longtext";
     await q.createTable(
       new Table({
@@ -35,7 +36,7 @@ export class Stacks1700000000002 implements MigrationInterface {
           { name: "stack", type: "varchar", length: "128" },
           { name: "lineage", type: "varchar", length: "36", isNullable: true },
           { name: "serial", type: "integer" },
-          { name: "accounts", type: "text" },
+          { name: "accounts", type: big },
           { name: "errored", type: "integer", default: 0 },
           { name: "has_changes", type: "integer", default: 0 },
           { name: "summary", type: "varchar", length: "255" },
@@ -44,7 +45,7 @@ export class Stacks1700000000002 implements MigrationInterface {
           epoch("expires_at"),
           epoch("applied_at", true),
           { name: "applied_by", type: "varchar", length: "160", isNullable: true },
-          { name: "apply_result", type: "text", isNullable: true },
+          { name: "apply_result", type: big, isNullable: true },
           { name: "body", type: big },
         ],
         indices: [new TableIndex({ name: "idx_plans_stack", columnNames: ["stack", "created_at"] })],
