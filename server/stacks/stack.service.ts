@@ -80,6 +80,7 @@ export class StackService {
     const grantor = ctx.principal.kind === "key" ? ctx.principal.key.scopes : null;
     const current = await loadCurrentState({ keys: this.keys, accounts: this.accounts }, stack, state, desired, now, this.settings.tempKeyCap, grantor);
     const p = computePlan(desired, current, now, { refresh: req.refresh, destroy: req.destroy, replace: req.replace, target: req.target });
+    refuseOversizedAddresses(p);
     const stored: StoredPlan = {
       id: `plan_${randomBase62(24)}`, stack, lineage: row?.lineage ?? null, serial: row?.serial ?? 0, accounts, errored: p.errored,
       hasChanges: p.hasChanges, summary: summaryLine(p.summary), createdBy: actorOf(ctx.principal), createdAt: now,
@@ -255,6 +256,19 @@ export class StackService {
     if (row.lock.id !== lockId) throw new AppError(ErrorCode.LOCK_ID_MISMATCH, `Stack ${name} is locked by ${row.lock.id}, not ${lockId}.`, { lock: lockView(row.lock) });
     if (!(await this.stacks.releaseLock(name, lockId))) throw new AppError(ErrorCode.LOCK_ID_MISMATCH, `Lock ${lockId} was already released.`);
     return { unlocked: true, lock: lockView(row.lock) };
+  }
+}
+
+/** Key rows keep their stack address in a VARCHAR(512): a longer one (a huge for_each key) is a plan error. */
+const MAX_ADDRESS_LENGTH = 512;
+function refuseOversizedAddresses(p: Plan): void {
+  for (const c of p.changes) {
+    if (c.address.length <= MAX_ADDRESS_LENGTH) continue;
+    p.diagnostics.push({
+      severity: "error", summary: "Resource address too long", address: c.address.slice(0, 80) + "…",
+      detail: `keyform stores resource addresses of at most ${MAX_ADDRESS_LENGTH} characters; this one has ${c.address.length}. Use a shorter resource name or for_each key.`,
+    });
+    p.errored = true;
   }
 }
 

@@ -59,4 +59,11 @@ describe.each(STORE_KINDS)("stack rules on %s: plan expiry, lease expiry, who ma
     expect(refused.body.code).toBe("FORBIDDEN");
     expect((await h.as().post("/v1/stacks/rules/plans", { config: spanning })).status).toBe(201);
   });
+
+  it("refuses a resource address longer than keyform stores (a huge for_each key) at plan time", async () => {
+    const long = "k".repeat(600);
+    const res = await h.as().post("/v1/stacks/long/plans", { config: { provider: { keyform: [{ account: "acme" }] }, resource: { keyform_api_key: { k: { for_each: { [long]: "x" }, name: "long-${each.value}" } } } } });
+    expect(res.status).toBe(422);
+    expect(res.body.diagnostics.map((d: { summary: string }) => d.summary)).toContain("Resource address too long");
+  });
 });
