@@ -121,6 +121,19 @@ describe.each(STORE_KINDS)("key lifecycle on %s", (kind) => {
     expect((await h.as().get("/v1/accounts/incident")).body.account).toMatchObject({ active_keys: 0, active_temp_keys: 0 });
   });
 
+  it("keeps the usage log 30 days", async () => {
+    const { key, secret } = await h.key("acme", { name: "usage-retention" });
+    await h.verify(secret);
+    await h.services.usage.flush();
+    expect((await h.as().get(`/v1/accounts/acme/keys/${key.id}`)).body.usage).toHaveLength(1);
+    await h.services.usage.purgeOld(Date.now() + 29 * 86_400_000);
+    expect((await h.as().get(`/v1/accounts/acme/keys/${key.id}`)).body.usage).toHaveLength(1);
+    await h.services.usage.purgeOld(Date.now() + 31 * 86_400_000);
+    const after = await h.as().get(`/v1/accounts/acme/keys/${key.id}`);
+    expect(after.body.usage).toEqual([]);
+    expect(after.body.key.uses).toBe(1); // the counter stays; only the per-minute log ages out
+  });
+
   it("records an audit trail of changes", async () => {
     const res = await h.as().get("/v1/accounts/acme/audit");
     expect(res.status).toBe(200);
