@@ -114,18 +114,22 @@ async function startChild(label: string, args: string[], env: Record<string, str
   }
   return {
     proc, port, base,
-    stop: () =>
-      new Promise<void>((res) => {
-        if (proc.exitCode !== null) return res();
-        const t = setTimeout(() => proc.kill("SIGKILL"), 10_000);
-        proc.once("exit", () => {
-          clearTimeout(t);
-          children.delete(proc);
-          res();
-        });
-        proc.kill("SIGTERM");
-      }),
+    stop: () => stopChild(proc, 10_000),
   };
+}
+
+/** SIGTERM, then SIGKILL after `graceMs`; resolves once the process has exited. */
+function stopChild(proc: ChildProcess, graceMs: number): Promise<void> {
+  return new Promise<void>((res) => {
+    if (proc.exitCode !== null) return res();
+    const t = setTimeout(() => proc.kill("SIGKILL"), graceMs);
+    proc.once("exit", () => {
+      clearTimeout(t);
+      children.delete(proc);
+      res();
+    });
+    proc.kill("SIGTERM");
+  });
 }
 
 function startKeyform(dbUrl: string, logFile: string): Promise<Child> {
@@ -153,17 +157,7 @@ function startKeyform(dbUrl: string, logFile: string): Promise<Child> {
     }
     return {
       proc, port, base,
-      stop: () =>
-        new Promise<void>((res) => {
-          if (proc.exitCode !== null) return res();
-          const t = setTimeout(() => proc.kill("SIGKILL"), 30_000);
-          proc.once("exit", () => {
-            clearTimeout(t);
-            children.delete(proc);
-            res();
-          });
-          proc.kill("SIGTERM");
-        }),
+      stop: () => stopChild(proc, 30_000),
     };
   })();
 }
