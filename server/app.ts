@@ -1,11 +1,13 @@
 import { randomUUID } from "node:crypto";
+import type { IncomingMessage, RequestListener, ServerResponse } from "node:http";
 import express, { type Express, type NextFunction, type Request, type Response } from "express";
 import helmet from "helmet";
 import { accountRoutes } from "./accounts/account.routes";
 import type { Services } from "./container";
 import { AppError } from "./errors/app-error";
 import { ErrorCode } from "./errors/error-code";
-import { errorMiddleware } from "./errors/error.middleware";
+import { errorMiddleware, reportError, writeProblem } from "./errors/error.middleware";
+import { fastLane } from "./http/fast-lane";
 import type { RouteDef } from "./http/route";
 import { mountRoutes } from "./http/router";
 import { keyRoutes } from "./keys/key.routes";
@@ -19,8 +21,11 @@ export function apiRoutes(s: Services): RouteDef[] {
   return [...accountRoutes(s.accounts), ...keyRoutes(s.keys), ...verifyRoutes(s.verify), ...stackRoutes(s.stacks, s.settings.planConfigLimitBytes), ...(s.extraRoutes ?? [])];
 }
 
-/** Builds the Express app. Never listens: `keyform serve` (and tests) decide where. */
-export function createApp(s: Services): Express {
+/** keyform's HTTP request listener: Express, with the verification route's fast lane in front. */
+export type App = RequestListener & { express: Express };
+
+/** Builds the app. Never listens: `keyform serve` (and tests) decide where. */
+export function createApp(s: Services): App {
   const app = express();
   app.disable("x-powered-by");
   app.set("trust proxy", s.settings.trustProxy);
@@ -33,8 +38,7 @@ export function createApp(s: Services): Express {
   const requestCounters = new Map<string, { inc(): void }>();
   const latencyHistograms = new Map<string, { observe(v: number): void }>();
   const countRequest = (method: string, route: string, status: number, seconds: number) => {
-    const lk = `${method} ${route}`;
-    const ck = `${lk} ${status}`;
+    const ck = `${method} ${route} ${status}`;
     let c = requestCounters.get(ck);
     if (!c) requestCounters.set(ck, (c = s.metrics.requests.labels({ method, route, status: String(status) })));
     c.inc();
@@ -42,23 +46,28 @@ export function createApp(s: Services): Express {
     if (!h) latencyHistograms.set(ck, (h = s.metrics.latency.labels({ method, route, status: String(status) })));
     h.observe(seconds);
   };
-
-  app.use((req: Request, res: Response, next: NextFunction) => {
+  /** Request id (header and return value), then one metric sample and one access line when the response is done. */
+  const begin = (req: IncomingMessage, res: ServerResponse, route: () => string): string => {
     const incoming = req.headers["x-request-id"];
     const id = typeof incoming === "string" && REQUEST_ID_RE.test(incoming) ? incoming : randomUUID();
-    res.locals.requestId = id;
     res.setHeader("x-request-id", id);
     const started = performance.now();
     res.on("finish", () => {
       const seconds = (performance.now() - started) / 1e3;
-      const route = (res.locals.route as string | undefined) ?? "unmatched";
-      countRequest(req.method, route, res.statusCode, seconds);
+      const r = route();
+      countRequest(req.method!, r, res.statusCode, seconds);
       // Path only: never the query string, headers or body, which may carry secrets.
-      accessLog.info({ req_id: id, method: req.method, route, status: res.statusCode, ms: Math.round(seconds * 1e4) / 10 }, "request");
+      accessLog.info({ req_id: id, method: req.method, route: r, status: res.statusCode, ms: Math.round(seconds * 1e4) / 10 }, "request");
     });
+    return id;
+  };
+  const security = staticHeaders(helmet({ contentSecurityPolicy: { directives: { "script-src": ["'self'"], "style-src": ["'self'", "'unsafe-inline'"] } } }));
+
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    res.locals.requestId = begin(req, res, () => (res.locals.route as string | undefined) ?? "unmatched");
     next();
   });
-  app.use(staticHeaders(helmet({ contentSecurityPolicy: { directives: { "script-src": ["'self'"], "style-src": ["'self'", "'unsafe-inline'"] } } })));
+  app.use(security.middleware);
 
   // The verification route is the hot path: mounted first, straight on the app, so a verify request
   // is not matched against every other route (no other route's pattern can match /v1/verify, so the
@@ -97,15 +106,37 @@ export function createApp(s: Services): Express {
     next(new AppError(ErrorCode.NOT_FOUND, `No route ${req.method} ${req.path.slice(0, 200)}`));
   });
   app.use(errorMiddleware(s.logger));
-  return app;
+
+  // The same routes, below Express, for plain requests (see `fastLane`); needs helmet's headers to be static.
+  const apply = security.apply;
+  const lane = apply
+    ? fastLane({
+        routes: routes.filter((r) => r.fastLane), auth: s.auth, bodyLimitBytes: s.settings.bodyLimitBytes, trust: app.get("trust proxy fn"),
+        begin: (req, res, route) => begin(req, res, () => route),
+        headers: apply,
+        fail: (err, path, res, requestId) => {
+          const appErr = reportError(s.logger, err, path, requestId);
+          if (!res.headersSent) writeProblem(res, appErr, requestId);
+        },
+      })
+    : () => false;
+  const listener = ((req: IncomingMessage, res: ServerResponse) => {
+    if (!lane(req, res)) app(req, res);
+  }) as App;
+  listener.express = app;
+  return listener;
 }
 
 /**
  * Helmet's headers are the same on every response for a static configuration like ours: run its
- * middleware once against a recording response and replay the result, instead of a chain of a dozen
- * middleware calls per request. Falls back to helmet itself if it ever does anything else.
+ * middleware once against a recording response and replay the result (`apply`), instead of a chain of a
+ * dozen middleware calls per request. Falls back to helmet itself (and `apply` is null) if it ever does
+ * anything else.
  */
-function staticHeaders(middleware: (req: Request, res: Response, next: (err?: unknown) => void) => void) {
+function staticHeaders(middleware: (req: Request, res: Response, next: (err?: unknown) => void) => void): {
+  middleware: (req: Request, res: Response, next: NextFunction) => void;
+  apply: ((res: ServerResponse) => void) | null;
+} {
   const set: Array<[string, string | number | readonly string[]]> = [];
   const removed: string[] = [];
   let ok = true;
@@ -122,10 +153,16 @@ function staticHeaders(middleware: (req: Request, res: Response, next: (err?: un
   } catch {
     ok = false;
   }
-  if (!ok || !called) return middleware;
-  return (_req: Request, res: Response, next: NextFunction) => {
+  if (!ok || !called) return { middleware, apply: null };
+  const apply = (res: ServerResponse) => {
     for (const name of removed) res.removeHeader(name);
     for (const [name, value] of set) res.setHeader(name, value);
-    next();
+  };
+  return {
+    middleware: (_req, res, next) => {
+      apply(res);
+      next();
+    },
+    apply,
   };
 }

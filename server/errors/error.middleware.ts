@@ -1,3 +1,4 @@
+import type { ServerResponse } from "node:http";
 import type { NextFunction, Request, Response } from "express";
 import type { Logger } from "pino";
 import { AppError } from "./app-error";
@@ -64,22 +65,33 @@ export function problemBody(err: AppError, requestId: string | undefined) {
   };
 }
 
-export function sendProblem(res: Response, err: AppError): void {
+/** Writes a problem+json answer on any response (Express's or Node's own), as `res.type(...).send(...)` would. */
+export function writeProblem(res: ServerResponse, err: AppError, requestId: string | undefined): void {
   for (const [k, v] of Object.entries(err.extra.headers ?? {})) res.setHeader(k, v);
   // Every outage answer (API routes and /readyz alike) tells clients and load balancers when to retry.
   if (err.code === ErrorCode.STORE_UNAVAILABLE && !res.hasHeader("retry-after")) res.setHeader("Retry-After", "1");
-  res.status(err.status).type("application/problem+json").send(JSON.stringify(problemBody(err, res.locals.requestId)));
+  const body = JSON.stringify(problemBody(err, requestId));
+  res.statusCode = err.status;
+  res.setHeader("Content-Type", "application/problem+json; charset=utf-8");
+  res.setHeader("Content-Length", Buffer.byteLength(body));
+  res.end(body);
+}
+
+/** Maps a failure to its problem and logs server-side failures (never the request body or headers). */
+export function reportError(logger: Logger, err: unknown, path: string, requestId: string | undefined): AppError {
+  const appErr = toAppError(err);
+  if (appErr.status >= 500) {
+    const e = err as Error;
+    logger.error({ req_id: requestId, path, err: { name: e?.name, message: e?.message, code: (e as { code?: string })?.code, stack: e?.stack } }, "request failed");
+  }
+  return appErr;
 }
 
 export function errorMiddleware(logger: Logger) {
   return (err: unknown, req: Request, res: Response, _next: NextFunction) => {
-    const appErr = toAppError(err);
-    if (appErr.status >= 500) {
-      const e = err as Error;
-      // Log the failure, never the request body or headers (they may hold secrets).
-      logger.error({ req_id: res.locals.requestId, path: req.path, err: { name: e?.name, message: e?.message, code: (e as { code?: string })?.code, stack: e?.stack } }, "request failed");
-    }
+    const requestId = res.locals.requestId as string | undefined;
+    const appErr = reportError(logger, err, req.path, requestId);
     if (res.headersSent) return;
-    sendProblem(res, appErr);
+    writeProblem(res, appErr, requestId);
   };
 }

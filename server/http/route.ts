@@ -28,6 +28,11 @@ export interface RouteDef<B extends TSchema = TSchema, Q extends TObject = TObje
   status?: number;
   /** Bigger body limit for this route (plan configs). */
   bodyLimit?: number;
+  /**
+   * Served below Express in the plain case (see `fastLane`): only for a hot POST route without path
+   * parameters whose handler returns a plain JSON value and never touches `ctx.req`/`ctx.res`.
+   */
+  fastLane?: boolean;
   handler: (ctx: RouteContext<Static<B>, Static<Q>>) => Promise<unknown>;
 }
 

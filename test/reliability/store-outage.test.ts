@@ -1,7 +1,6 @@
-import type { Express } from "express";
 import mysql from "mysql2/promise";
 import request from "supertest";
-import { createApp } from "../../server/app";
+import { createApp, type App } from "../../server/app";
 import { DEFAULT_SETTINGS, type Settings } from "../../server/config";
 import { buildServices, type Services } from "../../server/container";
 import { createLogger } from "../../server/logging/logger";
@@ -20,7 +19,7 @@ describe("MySQL outage through a TCP proxy", () => {
   let proxy: TcpProxy;
   let store: Store;
   let services: Services;
-  let app: Express;
+  let app: App;
   const logs = new LogCapture();
   const secrets = new SecretLedger();
   let live: { id: string; secret: string };

@@ -1,8 +1,7 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Writable } from "node:stream";
-import type { Express } from "express";
 import request from "supertest";
-import { createApp } from "../../server/app";
+import { createApp, type App } from "../../server/app";
 import { DEFAULT_SETTINGS, type Settings } from "../../server/config";
 import { buildServices, type Services } from "../../server/container";
 import { extendServices } from "../../server/extensions";
@@ -36,7 +35,7 @@ export class Harness {
   /** Every secret the app returned; `close()` asserts none of them reached the logs. */
   readonly secrets = new SecretLedger();
   services!: Services;
-  app!: Express;
+  app!: App;
   store!: Store;
   private db!: TestDatabase;
 
@@ -49,8 +48,7 @@ export class Harness {
     h.db = db;
     const settings: Settings = { ...DEFAULT_SETTINGS, adminToken: ADMIN_TOKEN, authFailureLimit: 1000, ...opts.settings };
     h.services = extendServices(buildServices(store, settings, createLogger({ destination: h.logs, level: "debug" }), opts.clock));
-    h.app = createApp(h.services);
-    recordSecretsOf(h.app, h.secrets);
+    h.app = recordSecretsOf(createApp(h.services), h.secrets);
     return h;
   }
 
@@ -107,9 +105,8 @@ export class Harness {
  * Taps every response the app sends (through `as()`, `anon` or `request(h.app)` alike) and records the
  * secrets in JSON bodies, so the whole suite checks that none of them is ever logged.
  */
-function recordSecretsOf(app: Express, ledger: SecretLedger): void {
-  const handle = (app as unknown as { handle: (req: IncomingMessage, res: ServerResponse, next?: unknown) => void }).handle.bind(app);
-  (app as unknown as { handle: typeof handle }).handle = (req, res, next) => {
+function recordSecretsOf(app: App, ledger: SecretLedger): App {
+  const tapped = ((req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
     const keep = (chunk: unknown, encoding?: unknown) => {
       if (chunk === undefined || chunk === null || typeof chunk === "function") return;
@@ -126,6 +123,8 @@ function recordSecretsOf(app: Express, ledger: SecretLedger): void {
       ledger.addFromResponse(String(res.getHeader("content-type") ?? ""), Buffer.concat(chunks).toString("utf8"));
       return end(...a);
     }) as typeof res.end;
-    handle(req, res, next);
-  };
+    app(req, res);
+  }) as App;
+  tapped.express = app.express;
+  return tapped;
 }

@@ -1,5 +1,5 @@
 import type { AddressInfo } from "node:net";
-import type { Server } from "node:http";
+import { createServer, type Server } from "node:http";
 import { UNKNOWN, type ObjectValue } from "../../provider/plugin/cty";
 import { apiKeySchema, type BlockSchema } from "../../provider/plugin/schema";
 import { ADMIN_TOKEN, Harness } from "../support/harness";
@@ -8,7 +8,7 @@ import { ADMIN_TOKEN, Harness } from "../support/harness";
 export async function startKeyformServer(): Promise<{ harness: Harness; endpoint: string; token: string; close(): Promise<void> }> {
   const harness = await Harness.start("mysql");
   const server: Server = await new Promise((res) => {
-    const s = harness.app.listen(0, "127.0.0.1", () => res(s));
+    const s = createServer(harness.app).listen(0, "127.0.0.1", () => res(s));
   });
   const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
