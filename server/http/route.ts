@@ -38,11 +38,12 @@ export function route<B extends TSchema, Q extends TObject>(def: RouteDef<B, Q>)
 /**
  * A response body already serialized as JSON, in parts sent one after the other. For very large bodies
  * (a 10,000-key plan's Terraform JSON is tens of MB) that the server has serialized once already for
- * storage: the router writes them in slices, so no second copy of the whole body is made.
+ * storage, as UTF-8 chunks: the router writes strings in slices and Buffers as they are, so no second
+ * copy of the whole body is made.
  */
 export class RawJson {
-  readonly parts: string[];
-  constructor(...parts: string[]) {
+  readonly parts: Array<string | Buffer>;
+  constructor(...parts: Array<string | Buffer>) {
     this.parts = parts;
   }
 }

@@ -94,14 +94,14 @@ function fastJson(limit: number, fallback: Middleware): Middleware {
  * Writes pre-serialized JSON in ~1 MB slices, waiting for the socket to drain: a 25 MB plan goes out
  * without one 25 MB Buffer per response (large one-off Buffers are what made the server's RSS balloon).
  */
-async function sendRawJson(res: Response, status: number, parts: string[]): Promise<void> {
+async function sendRawJson(res: Response, status: number, parts: Array<string | Buffer>): Promise<void> {
   let length = 0;
   for (const p of parts) length += Buffer.byteLength(p, "utf8");
   res.status(status);
   res.setHeader("Content-Type", "application/json; charset=utf-8");
   res.setHeader("Content-Length", String(length));
   for (const p of parts) {
-    for (const slice of slices(p)) {
+    for (const slice of typeof p === "string" ? slices(p) : [p]) {
       if (res.destroyed) return;
       if (!res.write(slice, "utf8")) {
         await new Promise<void>((resolve) => {

@@ -1,6 +1,6 @@
 import { promisify } from "node:util";
-import { createDeflateRaw, inflateRaw } from "node:zlib";
-import { slices } from "../http/route";
+import { createDeflateRaw, inflateRaw, type DeflateRaw } from "node:zlib";
+import { jsonChunks, utf8Chunks } from "../http/json-chunks";
 import type { EntityManager } from "typeorm";
 import type { Plan } from "../reconciler/reconciler.types";
 import { renderPlanJson } from "../reconciler/render/plan-json";
@@ -33,44 +33,49 @@ const inflate = promisify(inflateRaw);
  * (plain JSON, as older versions wrote them) are still read. Compression runs on the libuv pool.
  */
 const DEFLATED = "deflate:";
-const SEGMENT_CHARS = 4 << 20;
+const SEGMENT_BYTES = 4 << 20;
 
 /**
  * The body holds the plan without its Terraform JSON pieces, plus the rendered Terraform JSON document
- * as already serialized for the response (`terraform_json`), so a large plan is stringified once.
- * The text is cut into ~4 MB segments (at character boundaries) compressed side by side on the libuv
- * pool, each streamed in ~1 MB slices: a 25 MB plan neither waits for one core to deflate it all nor
- * makes a Buffer copy of the whole text. Stored as base64 segments joined by ",".
+ * as already serialized for the response (`terraform_json`, UTF-8 chunks), so a large plan is
+ * stringified once. The chunks are cut into ~4 MB segments compressed side by side on the libuv pool:
+ * a 25 MB plan neither waits for one core to deflate it all nor is ever one string or Buffer. Stored as
+ * base64 segments joined by ",".
  */
-async function encodeBody(plan: Plan, terraformJson: string): Promise<string> {
-  const segments: string[][] = [[]];
+async function encodeBody(plan: Plan, terraformJson: readonly Buffer[]): Promise<string> {
+  const segments: Promise<Buffer>[] = [];
+  let z: DeflateRaw | null = null;
   let size = 0;
-  for (const text of [`{"plan":${JSON.stringify({ ...plan, terraform: undefined })},"terraform_json":`, terraformJson, "}"]) {
-    for (const slice of slices(text)) {
-      if (size >= SEGMENT_CHARS) {
-        segments.push([]);
-        size = 0;
-      }
-      segments[segments.length - 1].push(slice);
-      size += slice.length;
+  const pieces = function* () {
+    yield '{"plan":';
+    yield* jsonChunks({ ...plan, terraform: undefined });
+    yield ',"terraform_json":';
+    yield* terraformJson;
+    yield "}";
+  };
+  for (const piece of pieces()) {
+    if (!z || size >= SEGMENT_BYTES) {
+      z?.end();
+      z = createDeflateRaw({ level: 1 });
+      segments.push(deflated(z));
+      size = 0;
     }
+    const bytes = typeof piece === "string" ? Buffer.from(piece, "utf8") : piece;
+    z.write(bytes); // buffered by the stream without a copy: every segment deflates at once
+    size += bytes.length;
   }
-  const parts = await Promise.all(segments.map(deflateSlices));
+  z?.end();
+  const parts = await Promise.all(segments);
   return DEFLATED + parts.map((b) => b.toString("base64")).join(",");
 }
 
-async function deflateSlices(pieces: string[]): Promise<Buffer> {
-  const z = createDeflateRaw({ level: 1 });
+function deflated(z: DeflateRaw): Promise<Buffer> {
   const out: Buffer[] = [];
   z.on("data", (b: Buffer) => out.push(b));
-  const ended = new Promise<void>((resolve, reject) => {
-    z.once("end", resolve);
+  return new Promise<Buffer>((resolve, reject) => {
+    z.once("end", () => resolve(Buffer.concat(out)));
     z.once("error", reject);
   });
-  for (const piece of pieces) if (!z.write(piece, "utf8")) await new Promise((r) => z.once("drain", r));
-  z.end();
-  await ended;
-  return Buffer.concat(out);
 }
 
 async function decodeBody(raw: unknown): Promise<Plan> {
@@ -128,8 +133,8 @@ function toPlan(r: Row, plan: Plan | undefined): StoredPlan {
 export class PlanRepository {
   constructor(private readonly store: Store) {}
 
-  /** `terraformJson`: `JSON.stringify(renderPlanJson(p.plan))`, which the caller also sends. */
-  async insert(p: StoredPlan, terraformJson: string = JSON.stringify(renderPlanJson(p.plan))): Promise<void> {
+  /** `terraformJson`: `utf8Chunks(renderPlanJson(p.plan))`, which the caller also sends. */
+  async insert(p: StoredPlan, terraformJson: readonly Buffer[] = utf8Chunks(renderPlanJson(p.plan))): Promise<void> {
     const body = await encodeBody(p.plan, terraformJson);
     await this.store.write((tx) =>
       tx.query(`INSERT INTO plans (${LIGHT}, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, [

@@ -14,6 +14,7 @@ import type { Metrics } from "../observability/metrics";
 import { plan as computePlan } from "../reconciler/plan";
 import type { Plan, PlannedOutput, StackState, StateResource } from "../reconciler/reconciler.types";
 import { renderPlanJson } from "../reconciler/render/plan-json";
+import { utf8Chunks } from "../http/json-chunks";
 import { RawJson } from "../http/route";
 import { renderPlanMarkdown } from "../reconciler/render/plan-markdown";
 import { renderPlanText } from "../reconciler/render/plan-text";
@@ -86,8 +87,8 @@ export class StackService {
       hasChanges: p.hasChanges, summary: summaryLine(p.summary), createdBy: actorOf(ctx.principal), createdAt: now,
       expiresAt: now + this.settings.planTtlMs, appliedAt: null, appliedBy: null, applyResult: null, plan: p,
     };
-    // Large plans: the Terraform JSON document is serialized once, for storage and for the response.
-    const terraformJson = JSON.stringify(renderPlanJson(p));
+    // Large plans: the Terraform JSON document is serialized once, in UTF-8 chunks stored and sent as they are.
+    const terraformJson = utf8Chunks(renderPlanJson(p));
     await this.plans.insert(stored, terraformJson);
     this.metrics.plans.inc({ outcome: p.errored ? "errored" : p.hasChanges ? "changes" : "no_changes" });
     if (p.errored) {
@@ -99,7 +100,7 @@ export class StackService {
     }
     // Same bytes as `res.json(this.planView(stored))`, whose last key is `terraform`.
     const { terraform: _omit, ...head } = this.planView(stored, false);
-    return new RawJson(`${JSON.stringify(head).slice(0, -1)},"terraform":`, terraformJson, "}");
+    return new RawJson(`${JSON.stringify(head).slice(0, -1)},"terraform":`, ...terraformJson, "}");
   }
 
   private planView(sp: StoredPlan, withTerraform = true) {
