@@ -69,24 +69,8 @@ export class StackService {
 
   async plan(ctx: CallContext, stack: string, req: PlanRequest) {
     if (ctx.principal.kind === "key" && !holdsScope(ctx.principal.key.scopes, "keys:read")) throw new AppError(ErrorCode.FORBIDDEN, "This key lacks the keys:read scope.");
-    const now = this.clock();
-    // The stack row (state: megabytes for a big stack) is read while the config is parsed.
-    const rowRead = this.stacks.find(stack);
-    rowRead.catch(() => undefined); // observed below; never an unhandled rejection if parsing throws
-    const desired = parseConfig(req.config);
-    const row = await rowRead;
-    const state = row && row.serial > 0 ? row.state : null;
-    const accounts = planInputs(desired, state).accounts;
-    this.authorizeAccounts(ctx.principal, accounts, "keys:read");
-    const grantor = ctx.principal.kind === "key" ? ctx.principal.key.scopes : null;
-    const current = await loadCurrentState({ keys: this.keys, accounts: this.accounts }, stack, state, desired, now, this.settings.tempKeyCap, grantor);
-    const p = computePlan(desired, current, now, { refresh: req.refresh, destroy: req.destroy, replace: req.replace, target: req.target });
-    refuseOversizedAddresses(p);
-    const stored: StoredPlan = {
-      id: `plan_${randomBase62(24)}`, stack, lineage: row?.lineage ?? null, serial: row?.serial ?? 0, accounts, errored: p.errored,
-      hasChanges: p.hasChanges, summary: summaryLine(p.summary), createdBy: actorOf(ctx.principal), createdAt: now,
-      expiresAt: now + this.settings.planTtlMs, appliedAt: null, appliedBy: null, applyResult: null, plan: p,
-    };
+    const stored = await this.planStack(ctx, stack, req);
+    const p = stored.plan;
     // Large plans: the Terraform JSON document is serialized once, in UTF-8 chunks stored and sent as they are.
     const terraformJson = utf8Chunks(renderPlanJson(p));
     await this.plans.insert(stored, terraformJson);
@@ -101,6 +85,31 @@ export class StackService {
     // Same bytes as `res.json(this.planView(stored))`, whose last key is `terraform`.
     const { terraform: _omit, ...head } = this.planView(stored, false);
     return new RawJson(`${JSON.stringify(head).slice(0, -1)},"terraform":`, ...terraformJson, "}");
+  }
+
+  /**
+   * Parses the config, reads the state and the live rows, plans. Its own frame, so none of those
+   * (tens of MB for a big stack) outlives it while the plan is serialized, stored and sent.
+   */
+  private async planStack(ctx: CallContext, stack: string, req: PlanRequest): Promise<StoredPlan> {
+    const now = this.clock();
+    // The stack row (state: megabytes for a big stack) is read while the config is parsed.
+    const rowRead = this.stacks.find(stack);
+    rowRead.catch(() => undefined); // observed below; never an unhandled rejection if parsing throws
+    const desired = parseConfig(req.config);
+    const row = await rowRead;
+    const state = row && row.serial > 0 ? row.state : null;
+    const accounts = planInputs(desired, state).accounts;
+    this.authorizeAccounts(ctx.principal, accounts, "keys:read");
+    const grantor = ctx.principal.kind === "key" ? ctx.principal.key.scopes : null;
+    const current = await loadCurrentState({ keys: this.keys, accounts: this.accounts }, stack, state, desired, now, this.settings.tempKeyCap, grantor);
+    const p = computePlan(desired, current, now, { refresh: req.refresh, destroy: req.destroy, replace: req.replace, target: req.target });
+    refuseOversizedAddresses(p);
+    return {
+      id: `plan_${randomBase62(24)}`, stack, lineage: row?.lineage ?? null, serial: row?.serial ?? 0, accounts, errored: p.errored,
+      hasChanges: p.hasChanges, summary: summaryLine(p.summary), createdBy: actorOf(ctx.principal), createdAt: now,
+      expiresAt: now + this.settings.planTtlMs, appliedAt: null, appliedBy: null, applyResult: null, plan: p,
+    };
   }
 
   private planView(sp: StoredPlan, withTerraform = true) {
