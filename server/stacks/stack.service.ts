@@ -14,7 +14,7 @@ import type { Metrics } from "../observability/metrics";
 import { plan as computePlan } from "../reconciler/plan";
 import type { Plan, PlannedOutput, StackState, StateResource } from "../reconciler/reconciler.types";
 import { renderPlanJson } from "../reconciler/render/plan-json";
-import { utf8Chunks } from "../http/json-chunks";
+import { jsonChunks } from "../http/json-chunks";
 import { RawJson } from "../http/route";
 import { renderPlanMarkdown } from "../reconciler/render/plan-markdown";
 import { renderPlanText } from "../reconciler/render/plan-text";
@@ -71,9 +71,8 @@ export class StackService {
     if (ctx.principal.kind === "key" && !holdsScope(ctx.principal.key.scopes, "keys:read")) throw new AppError(ErrorCode.FORBIDDEN, "This key lacks the keys:read scope.");
     const stored = await this.planStack(ctx, stack, req);
     const p = stored.plan;
-    // Large plans: the Terraform JSON document is serialized once, in UTF-8 chunks stored and sent as they are.
-    const terraformJson = utf8Chunks(renderPlanJson(p));
-    await this.plans.insert(stored, terraformJson);
+    // Large plans: the Terraform JSON document is serialized once, chunk by chunk into storage, and sent from there.
+    const terraformJson = await this.plans.insert(stored, jsonChunks(renderPlanJson(p)));
     this.metrics.plans.inc({ outcome: p.errored ? "errored" : p.hasChanges ? "changes" : "no_changes" });
     if (p.errored) {
       const view = this.planView(stored);
@@ -84,7 +83,7 @@ export class StackService {
     }
     // Same bytes as `res.json(this.planView(stored))`, whose last key is `terraform`.
     const { terraform: _omit, ...head } = this.planView(stored, false);
-    return new RawJson(`${JSON.stringify(head).slice(0, -1)},"terraform":`, ...terraformJson, "}");
+    return new RawJson(`${JSON.stringify(head).slice(0, -1)},"terraform":`, terraformJson, "}");
   }
 
   /**
