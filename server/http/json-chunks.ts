@@ -4,8 +4,12 @@
  * stringified one at a time, so a 10,000-key plan document (23 MB, two bytes a character once a masked
  * key's "…" is in it) is written without ever being one string. Values with `toJSON` are stringified
  * whole, as JSON.stringify would call it with an empty key.
+ *
+ * The default size keeps a chunk under V8's large-object threshold (128 KB) even at two bytes a
+ * character: chunks are young garbage, freed by the next scavenge, instead of large objects that stay in
+ * the old generation (and in RSS) until the next full GC.
  */
-export function* jsonChunks(value: unknown, chunkChars = 1 << 20): Generator<string> {
+export function* jsonChunks(value: unknown, chunkChars = 1 << 15): Generator<string> {
   let pending: string[] = [];
   let size = 0;
   const push = (s: string) => {
@@ -54,9 +58,4 @@ function walkable(v: unknown): v is object {
   if (Array.isArray(v)) return true;
   const proto = Object.getPrototypeOf(v);
   return proto === Object.prototype || proto === null;
-}
-
-/** `jsonChunks(value)` encoded as UTF-8, for text that is both stored and sent (one encoding, no big string). */
-export function utf8Chunks(value: unknown): Buffer[] {
-  return Array.from(jsonChunks(value), (s) => Buffer.from(s, "utf8"));
 }
