@@ -3,7 +3,7 @@ import express, { type Express, type NextFunction, type Request, type Response, 
 import type { AuthService } from "../auth/auth.service";
 import { AppError } from "../errors/app-error";
 import { ErrorCode } from "../errors/error-code";
-import { RawJson, slices, type RouteDef } from "./route";
+import { RawJson, slices, type RouteDef, type StreamedJson } from "./route";
 import { bodyValidator, queryValidator } from "./validate";
 
 const PARAM_PATTERNS: Record<string, RegExp> = {
@@ -108,17 +108,18 @@ function fastJson(limit: number, fallback: Middleware): Middleware {
 }
 
 /**
- * Writes pre-serialized JSON in ~1 MB slices, waiting for the socket to drain: a 25 MB plan goes out
- * without one 25 MB Buffer per response (large one-off Buffers are what made the server's RSS balloon).
+ * Writes pre-serialized JSON in ~1 MB slices (streamed parts as they come), waiting for the socket to
+ * drain: a 25 MB plan goes out without one 25 MB Buffer per response (large one-off Buffers are what
+ * made the server's RSS balloon).
  */
-async function sendRawJson(res: Response, status: number, parts: string[]): Promise<void> {
+async function sendRawJson(res: Response, status: number, parts: Array<string | StreamedJson>): Promise<void> {
   let length = 0;
-  for (const p of parts) length += Buffer.byteLength(p, "utf8");
+  for (const p of parts) length += typeof p === "string" ? Buffer.byteLength(p, "utf8") : p.byteLength;
   res.status(status);
   res.setHeader("Content-Type", "application/json; charset=utf-8");
   res.setHeader("Content-Length", String(length));
   for (const p of parts) {
-    for (const slice of slices(p)) {
+    for await (const slice of typeof p === "string" ? slices(p) : p.chunks()) {
       if (res.destroyed) return;
       if (!res.write(slice, "utf8")) {
         await new Promise<void>((resolve) => {

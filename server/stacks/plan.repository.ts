@@ -1,6 +1,8 @@
+import { once } from "node:events";
 import { promisify } from "node:util";
-import { createDeflateRaw, inflateRaw } from "node:zlib";
-import { slices } from "../http/route";
+import { createDeflateRaw, inflateRaw, type DeflateRaw } from "node:zlib";
+import { jsonChunks } from "../http/json-chunks";
+import type { StreamedJson } from "../http/route";
 import type { EntityManager } from "typeorm";
 import type { Plan } from "../reconciler/reconciler.types";
 import { renderPlanJson } from "../reconciler/render/plan-json";
@@ -33,44 +35,78 @@ const inflate = promisify(inflateRaw);
  * (plain JSON, as older versions wrote them) are still read. Compression runs on the libuv pool.
  */
 const DEFLATED = "deflate:";
-const SEGMENT_CHARS = 4 << 20;
+const SEGMENT_BYTES = 4 << 20;
 
 /**
  * The body holds the plan without its Terraform JSON pieces, plus the rendered Terraform JSON document
- * as already serialized for the response (`terraform_json`), so a large plan is stringified once.
- * The text is cut into ~4 MB segments (at character boundaries) compressed side by side on the libuv
- * pool, each streamed in ~1 MB slices: a 25 MB plan neither waits for one core to deflate it all nor
- * makes a Buffer copy of the whole text. Stored as base64 segments joined by ",".
+ * (`terraform_json`), so a large plan is stringified once: the response streams that document back out
+ * of the stored body (`storedJson`). The text is encoded and deflated chunk by chunk, each chunk
+ * compressed on the libuv pool while the next one is serialized, in ~4 MB segments: a 25 MB plan is never
+ * one string or Buffer. Stored as base64 segments joined by ",".
  */
-async function encodeBody(plan: Plan, terraformJson: string): Promise<string> {
-  const segments: string[][] = [[]];
+async function encodeBody(plan: Plan, terraformJson: Iterable<string>): Promise<{ body: string; terraformStart: number; terraformBytes: number }> {
+  const segments: Promise<Buffer>[] = [];
+  let z: DeflateRaw | null = null;
   let size = 0;
-  for (const text of [`{"plan":${JSON.stringify({ ...plan, terraform: undefined })},"terraform_json":`, terraformJson, "}"]) {
-    for (const slice of slices(text)) {
-      if (size >= SEGMENT_CHARS) {
-        segments.push([]);
-        size = 0;
-      }
-      segments[segments.length - 1].push(slice);
-      size += slice.length;
+  let offset = 0;
+  const write = async (text: string) => {
+    if (!z || size >= SEGMENT_BYTES) {
+      z?.end();
+      z = createDeflateRaw({ level: 1 });
+      const segment = deflated(z);
+      segment.catch(() => undefined); // observed by Promise.all below; never unhandled meanwhile
+      segments.push(segment);
+      size = 0;
     }
-  }
-  const parts = await Promise.all(segments.map(deflateSlices));
-  return DEFLATED + parts.map((b) => b.toString("base64")).join(",");
+    const bytes = Buffer.from(text, "utf8");
+    size += bytes.length;
+    offset += bytes.length;
+    z.write(bytes);
+    if (z.writableLength >= 1 << 20) await once(z, "drain"); // ~1 MB of small chunks queued for the pool
+  };
+  await write('{"plan":');
+  for (const chunk of jsonChunks({ ...plan, terraform: undefined })) await write(chunk);
+  await write(',"terraform_json":');
+  const terraformStart = offset;
+  for (const chunk of terraformJson) await write(chunk);
+  const terraformBytes = offset - terraformStart;
+  await write("}");
+  z!.end();
+  const parts = await Promise.all(segments);
+  return { body: DEFLATED + parts.map((b) => b.toString("base64")).join(","), terraformStart, terraformBytes };
 }
 
-async function deflateSlices(pieces: string[]): Promise<Buffer> {
-  const z = createDeflateRaw({ level: 1 });
+function deflated(z: DeflateRaw): Promise<Buffer> {
   const out: Buffer[] = [];
   z.on("data", (b: Buffer) => out.push(b));
-  const ended = new Promise<void>((resolve, reject) => {
-    z.once("end", resolve);
+  return new Promise<Buffer>((resolve, reject) => {
+    z.once("end", () => resolve(Buffer.concat(out)));
     z.once("error", reject);
   });
-  for (const piece of pieces) if (!z.write(piece, "utf8")) await new Promise((r) => z.once("drain", r));
-  z.end();
-  await ended;
-  return Buffer.concat(out);
+}
+
+/** Bytes `start` to `start + byteLength` of an encoded body, inflated one segment at a time (the next one while this one is sent). */
+function storedJson(body: string, start: number, byteLength: number): StreamedJson {
+  return {
+    byteLength,
+    async *chunks() {
+      const segments = body.slice(DEFLATED.length).split(",");
+      const inflated = (i: number) => {
+        const bytes = inflate(Buffer.from(segments[i], "base64"));
+        bytes.catch(() => undefined); // awaited below unless the response was abandoned
+        return bytes;
+      };
+      let next: Promise<Buffer> | null = inflated(0);
+      for (let i = 0, offset = 0; next && offset < start + byteLength; i++) {
+        const bytes: Buffer = await next;
+        next = i + 1 < segments.length ? inflated(i + 1) : null;
+        const from = Math.max(start - offset, 0);
+        const to = Math.min(start + byteLength - offset, bytes.length);
+        if (to > from) yield bytes.subarray(from, to);
+        offset += bytes.length;
+      }
+    },
+  };
 }
 
 async function decodeBody(raw: unknown): Promise<Plan> {
@@ -128,15 +164,19 @@ function toPlan(r: Row, plan: Plan | undefined): StoredPlan {
 export class PlanRepository {
   constructor(private readonly store: Store) {}
 
-  /** `terraformJson`: `JSON.stringify(renderPlanJson(p.plan))`, which the caller also sends. */
-  async insert(p: StoredPlan, terraformJson: string = JSON.stringify(renderPlanJson(p.plan))): Promise<void> {
-    const body = await encodeBody(p.plan, terraformJson);
+  /**
+   * Stores a plan with its Terraform JSON document (`jsonChunks(renderPlanJson(p.plan))`); returns that
+   * document as stored, to be sent.
+   */
+  async insert(p: StoredPlan, terraformJson: Iterable<string> = jsonChunks(renderPlanJson(p.plan))): Promise<StreamedJson> {
+    const { body, terraformStart, terraformBytes } = await encodeBody(p.plan, terraformJson);
     await this.store.write((tx) =>
       tx.query(`INSERT INTO plans (${LIGHT}, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, [
         p.id, p.stack, p.lineage, p.serial, JSON.stringify(p.accounts), p.errored ? 1 : 0, p.hasChanges ? 1 : 0, p.summary, p.createdBy,
         p.createdAt, p.expiresAt, null, null, null, body,
       ]),
     );
+    return storedJson(body, terraformStart, terraformBytes);
   }
 
   async find(id: string): Promise<StoredPlan | null> {

@@ -14,6 +14,7 @@ import type { Metrics } from "../observability/metrics";
 import { plan as computePlan } from "../reconciler/plan";
 import type { Plan, PlannedOutput, StackState, StateResource } from "../reconciler/reconciler.types";
 import { renderPlanJson } from "../reconciler/render/plan-json";
+import { jsonChunks } from "../http/json-chunks";
 import { RawJson } from "../http/route";
 import { renderPlanMarkdown } from "../reconciler/render/plan-markdown";
 import { renderPlanText } from "../reconciler/render/plan-text";
@@ -68,6 +69,28 @@ export class StackService {
 
   async plan(ctx: CallContext, stack: string, req: PlanRequest) {
     if (ctx.principal.kind === "key" && !holdsScope(ctx.principal.key.scopes, "keys:read")) throw new AppError(ErrorCode.FORBIDDEN, "This key lacks the keys:read scope.");
+    const stored = await this.planStack(ctx, stack, req);
+    const p = stored.plan;
+    // Large plans: the Terraform JSON document is serialized once, chunk by chunk into storage, and sent from there.
+    const terraformJson = await this.plans.insert(stored, jsonChunks(renderPlanJson(p)));
+    this.metrics.plans.inc({ outcome: p.errored ? "errored" : p.hasChanges ? "changes" : "no_changes" });
+    if (p.errored) {
+      const view = this.planView(stored);
+      const first = p.diagnostics.find((d) => d.severity === "error");
+      throw new AppError(ErrorCode.PLAN_FAILED, first ? `${first.address ? first.address + ": " : ""}${first.summary}: ${first.detail}` : "The plan has errors.", {
+        plan_id: stored.id, diagnostics: p.diagnostics, plan: view,
+      });
+    }
+    // Same bytes as `res.json(this.planView(stored))`, whose last key is `terraform`.
+    const { terraform: _omit, ...head } = this.planView(stored, false);
+    return new RawJson(`${JSON.stringify(head).slice(0, -1)},"terraform":`, terraformJson, "}");
+  }
+
+  /**
+   * Parses the config, reads the state and the live rows, plans. Its own frame, so none of those
+   * (tens of MB for a big stack) outlives it while the plan is serialized, stored and sent.
+   */
+  private async planStack(ctx: CallContext, stack: string, req: PlanRequest): Promise<StoredPlan> {
     const now = this.clock();
     // The stack row (state: megabytes for a big stack) is read while the config is parsed.
     const rowRead = this.stacks.find(stack);
@@ -81,25 +104,11 @@ export class StackService {
     const current = await loadCurrentState({ keys: this.keys, accounts: this.accounts }, stack, state, desired, now, this.settings.tempKeyCap, grantor);
     const p = computePlan(desired, current, now, { refresh: req.refresh, destroy: req.destroy, replace: req.replace, target: req.target });
     refuseOversizedAddresses(p);
-    const stored: StoredPlan = {
+    return {
       id: `plan_${randomBase62(24)}`, stack, lineage: row?.lineage ?? null, serial: row?.serial ?? 0, accounts, errored: p.errored,
       hasChanges: p.hasChanges, summary: summaryLine(p.summary), createdBy: actorOf(ctx.principal), createdAt: now,
       expiresAt: now + this.settings.planTtlMs, appliedAt: null, appliedBy: null, applyResult: null, plan: p,
     };
-    // Large plans: the Terraform JSON document is serialized once, for storage and for the response.
-    const terraformJson = JSON.stringify(renderPlanJson(p));
-    await this.plans.insert(stored, terraformJson);
-    this.metrics.plans.inc({ outcome: p.errored ? "errored" : p.hasChanges ? "changes" : "no_changes" });
-    if (p.errored) {
-      const view = this.planView(stored);
-      const first = p.diagnostics.find((d) => d.severity === "error");
-      throw new AppError(ErrorCode.PLAN_FAILED, first ? `${first.address ? first.address + ": " : ""}${first.summary}: ${first.detail}` : "The plan has errors.", {
-        plan_id: stored.id, diagnostics: p.diagnostics, plan: view,
-      });
-    }
-    // Same bytes as `res.json(this.planView(stored))`, whose last key is `terraform`.
-    const { terraform: _omit, ...head } = this.planView(stored, false);
-    return new RawJson(`${JSON.stringify(head).slice(0, -1)},"terraform":`, terraformJson, "}");
   }
 
   private planView(sp: StoredPlan, withTerraform = true) {

@@ -67,6 +67,20 @@ describe.each(STORE_KINDS)("stacks over the REST API on %s", (kind) => {
     expect(p2.body).toMatchObject({ has_changes: false, serial: 1 });
   });
 
+  it("answers a plan with the bytes it stored, also when the stored body spans several segments", async () => {
+    await h.account("wide", { key_limit: 10000 });
+    const resources: Record<string, unknown> = {};
+    for (let i = 0; i < 5000; i++) resources[`k${i}`] = { name: `svc-${i}`, account: "wide", scopes: ["alerts:send"], expires_in: "1y" };
+    const cfg = { ...config(resources, { note: { value: "naïve … ✓ 𝄞" } }), provider: { keyform: [{ account: "wide" }] } };
+    const p = await plan("wide", { config: cfg });
+    expect(p.status).toBe(201);
+    expect(p.body.summary).toMatchObject({ add: 5000 });
+    expect(Buffer.byteLength(p.text)).toBeGreaterThan(5 << 20); // stored in ~4 MB segments
+    const stored = await h.as().get(`/v1/plans/${p.body.id}`);
+    expect(stored.text).toBe(p.text);
+    expect(p.body.terraform.output_changes.note.after).toBe("naïve … ✓ 𝄞");
+  });
+
   it("refuses a stale plan (PLAN_STALE) and a plan over the key limit (PLAN_FAILED, with the address)", async () => {
     const base = { ci: { name: "github-actions", expires_in: "90d", scopes: ["alerts:send"] } };
     const p1 = await plan("keys", { config: config({ ...base, a: { name: "a" } }) });
