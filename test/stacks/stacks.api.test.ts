@@ -81,6 +81,22 @@ describe.each(STORE_KINDS)("stacks over the REST API on %s", (kind) => {
     expect(p.body.terraform.output_changes.note.after).toBe("naïve … ✓ 𝄞");
   });
 
+  it("shows and applies a plan stored before its own part was kept apart from its Terraform JSON", async () => {
+    await h.account("older", { key_limit: 10 });
+    const cfg = { ...config({ a: { name: "older-a", account: "older" } }, { a_id: { value: "${keyform_api_key.a.id}" } }), provider: { keyform: [{ account: "older" }] } };
+    const p = await plan("older", { config: cfg });
+    expect(p.status).toBe(201);
+    const [{ body }] = await h.store.manager.query("SELECT body FROM plans WHERE id = ?", [p.body.id]);
+    expect(String(body)).toMatch(/^deflate:[^;]+;[^;]+$/);
+    // Older bodies: the same segments, all joined by ",".
+    await h.store.manager.query("UPDATE plans SET body = ? WHERE id = ?", [String(body).replace(";", ","), p.body.id]);
+    expect((await h.as().get(`/v1/plans/${p.body.id}`)).text).toBe(p.text);
+    const a = await apply(p.body.id);
+    expect(a.status).toBe(200);
+    expect(a.body.resources).toMatchObject([{ address: "keyform_api_key.a", action: "create" }]);
+    expect(a.body.outputs.a_id).toEqual({ sensitive: false, type: "string", value: a.body.resources[0].key_id });
+  });
+
   it("refuses a stale plan (PLAN_STALE) and a plan over the key limit (PLAN_FAILED, with the address)", async () => {
     const base = { ci: { name: "github-actions", expires_in: "90d", scopes: ["alerts:send"] } };
     const p1 = await plan("keys", { config: config({ ...base, a: { name: "a" } }) });
