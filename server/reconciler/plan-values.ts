@@ -69,6 +69,7 @@ export function differingAttributes(a: Partial<KeyValues>, b: Partial<KeyValues>
 }
 
 export function valueEqual(attr: string, a: unknown, b: unknown): boolean {
+  if (a === b) return true;
   if (attr === "expires_at" || attr === "created_at" || attr === "last_used_at") {
     return sameInstant((a as string | null) ?? null, (b as string | null) ?? null);
   }
