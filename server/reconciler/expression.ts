@@ -22,6 +22,8 @@ export class ForeignReferenceError extends ExpressionError {}
 
 /** Splits a JSON string into literal text and `${…}` interpolations. `$${` is a literal `${`. */
 export function splitTemplate(text: string): TemplatePart[] {
+  // No "${", "%{" or their escapes: the text is one literal (most configured values).
+  if (!text.includes("{")) return [{ lit: text }];
   const parts: TemplatePart[] = [];
   let lit = "";
   let i = 0;

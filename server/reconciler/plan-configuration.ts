@@ -1,5 +1,5 @@
 import { splitTemplate } from "./expression";
-import { canonical, PROVIDER_NAME, RESOURCE_TYPE } from "./plan-values";
+import { canonical, PROVIDER_NAME, RESOURCE_TYPE, sortedKeys } from "./plan-values";
 import type { DesiredConfig } from "./reconciler.types";
 
 /**
@@ -60,7 +60,7 @@ export function buildConfiguration(desired: DesiredConfig): Record<string, unkno
 
 function expressionsOf(raw: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const k of Object.keys(raw).sort()) out[k] = expression(raw[k]);
+  for (const k of sortedKeys(raw)) out[k] = expression(raw[k]);
   return out;
 }
 
@@ -95,6 +95,6 @@ function collectRefs(raw: unknown, out: string[]): void {
   } else if (Array.isArray(raw)) {
     for (const x of raw) collectRefs(x, out);
   } else if (raw && typeof raw === "object") {
-    for (const k of Object.keys(raw).sort()) collectRefs((raw as Record<string, unknown>)[k], out);
+    for (const k of sortedKeys(raw)) collectRefs((raw as Record<string, unknown>)[k], out);
   }
 }

@@ -69,35 +69,63 @@ export function differingAttributes(a: Partial<KeyValues>, b: Partial<KeyValues>
 }
 
 export function valueEqual(attr: string, a: unknown, b: unknown): boolean {
+  if (a === b) return true;
   if (attr === "expires_at" || attr === "created_at" || attr === "last_used_at") {
     return sameInstant((a as string | null) ?? null, (b as string | null) ?? null);
   }
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
+/**
+ * Shapes (`*_sensitive`, `after_unknown`) depend only on the number of scopes and the unknown attributes:
+ * one object per distinct shape, shared by every resource of a plan (four or five per resource otherwise).
+ * They are read-only, like the rest of a plan.
+ */
+const shapes = new Map<string, Record<string, unknown>>();
+const SHAPES_MAX = 1000;
+function sharedShape(key: string, make: () => Record<string, unknown>): Record<string, unknown> {
+  let shape = shapes.get(key);
+  if (!shape) {
+    shape = make();
+    if (shapes.size < SHAPES_MAX) shapes.set(key, shape);
+  }
+  return shape;
+}
+
 /** Terraform's `*_sensitive` object: secret is sensitive; lists carry one `false` per element. */
 export function sensitiveShape(v: Partial<KeyValues> | null): Record<string, unknown> | false {
   if (!v) return false;
-  return { scopes: (v.scopes ?? []).map(() => false), secret: true };
+  const n = (v.scopes ?? []).length;
+  return sharedShape(`s${n}`, () => ({ scopes: new Array<boolean>(n).fill(false), secret: true }));
 }
 
 /** Terraform's `after_unknown` object for a planned value. */
 export function unknownShape(after: Partial<KeyValues> | null, unknown: readonly string[]): Record<string, unknown> | false {
   if (!after) return false;
-  const out: Record<string, unknown> = {};
-  for (const k of [...unknown, ...(after.scopes ? ["scopes"] : [])].sort()) {
-    out[k] = k === "scopes" ? (after.scopes ?? []).map(() => false) : true;
-  }
-  return out;
+  const n = after.scopes ? after.scopes.length : -1;
+  return sharedShape(`u${n}:${unknown.join(",")}`, () => {
+    const out: Record<string, unknown> = {};
+    for (const k of [...unknown, ...(after.scopes ? ["scopes"] : [])].sort()) {
+      out[k] = k === "scopes" ? new Array<boolean>(n).fill(false) : true;
+    }
+    return out;
+  });
 }
 
 /** Drops unknown attributes from a value (Terraform leaves them out of `after`). */
 export function knownPart(v: KeyValues, unknown: readonly string[]): Partial<KeyValues> {
   const out: Partial<KeyValues> = {};
-  for (const k of Object.keys(v).sort() as (keyof KeyValues)[]) {
+  for (const k of sortedKeys(v) as (keyof KeyValues)[]) {
     if (!unknown.includes(k)) (out as Record<string, unknown>)[k] = v[k];
   }
   return out;
+}
+
+/** An object's keys in sorted order; sorted only when they are not already (key values are built in order). */
+export function sortedKeys(v: object): string[] {
+  const keys = Object.keys(v);
+  for (let i = 1; i < keys.length; i++) if (keys[i - 1] > keys[i]) return keys.sort();
+  return keys;
 }
 
 export function addressParts(address: string): { mode: "managed" | "data"; type: string; name: string; index?: number | string } {
@@ -139,7 +167,7 @@ export function canonical(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(canonical);
   if (v && typeof v === "object") {
     const out: Record<string, unknown> = {};
-    for (const k of Object.keys(v).sort()) out[k] = canonical((v as Record<string, unknown>)[k]);
+    for (const k of sortedKeys(v)) out[k] = canonical((v as Record<string, unknown>)[k]);
     return out;
   }
   return v;

@@ -300,7 +300,9 @@ export function plan(desired: DesiredConfig, current: CurrentState, now: number,
       );
     }
     if (n.tfActions.length === 0) continue;
-    const after = n.after ? knownPart(n.after, n.unknown) : null;
+    // Nothing to change (no-op, move, import as is): the planned object is the refreshed one, shared.
+    const unchanged = n.before && n.tfActions[0] === "no-op" && !n.updates.length && !n.unknown.length;
+    const after = unchanged ? n.before : n.after ? knownPart(n.after, n.unknown) : null;
     const change: ResourceChangeEntry["change"] = {
       actions: n.tfActions,
       before: n.before,

@@ -222,10 +222,9 @@ class ConfigParser extends ConfigBlockReader {
     const deps = new Set<string>();
     const ctx = this.instanceCtx(inst, deps);
     const errorsBefore = this.diagnostics.filter((d) => d.severity === "error").length;
-    for (const key of Object.keys(body).sort()) {
-      if (!META_ARGUMENTS.includes(key) && !(ARGUMENTS as readonly string[]).includes(key)) {
-        this.error("Unsupported argument", `An argument named "${key}" is not expected here.`, address);
-      }
+    const supported = (key: string) => META_ARGUMENTS.includes(key) || (ARGUMENTS as readonly string[]).includes(key);
+    if (!Object.keys(body).every(supported)) {
+      for (const key of Object.keys(body).sort()) if (!supported(key)) this.error("Unsupported argument", `An argument named "${key}" is not expected here.`, address);
     }
     const args: Partial<Record<Argument, unknown>> = {};
     for (const arg of ARGUMENTS) {

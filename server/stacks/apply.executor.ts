@@ -59,7 +59,7 @@ function stale(detail: string): AppError {
  * Carries out a plan's steps inside the caller's transaction: all of them land, or (by throwing)
  * none. Limits and names are re-checked against the rows as they are now, under the account locks.
  */
-export async function executePlan(tx: EntityManager, deps: ApplyDeps, plan: Plan, stack: string, prior: StackState | null, now: number): Promise<ApplyOutcome> {
+export async function executePlan(tx: EntityManager, deps: ApplyDeps, plan: Pick<Plan, "changes">, stack: string, prior: StackState | null, now: number): Promise<ApplyOutcome> {
   const changes = plan.changes;
   const accountIds = [...new Set(changes.map((c) => c.account))].sort();
   const locked = new Map<string, Account>((await deps.accounts.lockManyForKeyChange(tx, accountIds)).map((a) => [a.id, a]));

@@ -10,7 +10,10 @@ import type { Store } from "../store/store";
 
 type Row = Record<string, unknown>;
 
-export interface StoredPlan {
+/** A plan without its Terraform JSON pieces: what an apply reads. */
+export type PlanSteps = Omit<Plan, "terraform">;
+
+export interface StoredPlan<P extends PlanSteps = Plan> {
   id: string;
   stack: string;
   lineage: string | null;
@@ -25,7 +28,7 @@ export interface StoredPlan {
   appliedAt: number | null;
   appliedBy: string | null;
   applyResult: unknown;
-  plan: Plan;
+  plan: P;
 }
 
 const inflate = promisify(inflateRaw);
@@ -36,19 +39,23 @@ const inflate = promisify(inflateRaw);
  */
 const DEFLATED = "deflate:";
 const SEGMENT_BYTES = 4 << 20;
+/** Separates the segments of the plan's own part from those of its Terraform JSON (older bodies have none). */
+const PLAN_END = ";";
 
 /**
  * The body holds the plan without its Terraform JSON pieces, plus the rendered Terraform JSON document
  * (`terraform_json`), so a large plan is stringified once: the response streams that document back out
  * of the stored body (`storedJson`). The text is encoded and deflated chunk by chunk, each chunk
  * compressed on the libuv pool while the next one is serialized, in ~4 MB segments: a 25 MB plan is never
- * one string or Buffer. Stored as base64 segments joined by ",".
+ * one string or Buffer. Stored as base64 segments joined by ",", the plan's own part (`{"plan":…`) in
+ * segments of its own, followed by `PLAN_END`.
  */
 async function encodeBody(plan: Plan, terraformJson: Iterable<string>): Promise<{ body: string; terraformStart: number; terraformBytes: number }> {
   const segments: Promise<Buffer>[] = [];
   let z: DeflateRaw | null = null;
   let size = 0;
   let offset = 0;
+  let planSegments = 0;
   const write = async (text: string) => {
     if (!z || size >= SEGMENT_BYTES) {
       z?.end();
@@ -66,14 +73,18 @@ async function encodeBody(plan: Plan, terraformJson: Iterable<string>): Promise<
   };
   await write('{"plan":');
   for (const chunk of jsonChunks({ ...plan, terraform: undefined })) await write(chunk);
+  // The plan's own part ends a segment: an apply inflates and parses only that, not the Terraform JSON.
+  planSegments = segments.length;
+  size = SEGMENT_BYTES;
   await write(',"terraform_json":');
   const terraformStart = offset;
   for (const chunk of terraformJson) await write(chunk);
   const terraformBytes = offset - terraformStart;
   await write("}");
   z!.end();
-  const parts = await Promise.all(segments);
-  return { body: DEFLATED + parts.map((b) => b.toString("base64")).join(","), terraformStart, terraformBytes };
+  const parts = (await Promise.all(segments)).map((b) => b.toString("base64"));
+  const body = `${DEFLATED}${parts.slice(0, planSegments).join(",")}${PLAN_END}${parts.slice(planSegments).join(",")}`;
+  return { body, terraformStart, terraformBytes };
 }
 
 function deflated(z: DeflateRaw): Promise<Buffer> {
@@ -90,7 +101,7 @@ function storedJson(body: string, start: number, byteLength: number): StreamedJs
   return {
     byteLength,
     async *chunks() {
-      const segments = body.slice(DEFLATED.length).split(",");
+      const segments = body.slice(DEFLATED.length).split(/[,;]/);
       const inflated = (i: number) => {
         const bytes = inflate(Buffer.from(segments[i], "base64"));
         bytes.catch(() => undefined); // awaited below unless the response was abandoned
@@ -112,9 +123,26 @@ function storedJson(body: string, start: number, byteLength: number): StreamedJs
 async function decodeBody(raw: unknown): Promise<Plan> {
   const s = String(raw);
   if (!s.startsWith(DEFLATED)) return JSON.parse(s) as Plan;
-  const parts = await Promise.all(s.slice(DEFLATED.length).split(",").map((b64) => inflate(Buffer.from(b64, "base64"))));
-  const parsed = JSON.parse(Buffer.concat(parts).toString("utf8")) as { plan: Plan; terraform_json: TerraformPlanDoc };
+  const text = await inflateSegments(s.slice(DEFLATED.length).split(/[,;]/));
+  const parsed = JSON.parse(text) as { plan: Plan; terraform_json: TerraformPlanDoc };
   return { ...parsed.plan, terraform: fromPlanJson(parsed.terraform_json) };
+}
+
+/** The plan without its Terraform JSON pieces: of a body that stores them apart, only the plan's own segments are read. */
+async function decodeSteps(raw: unknown): Promise<PlanSteps> {
+  const s = String(raw);
+  const end = s.startsWith(DEFLATED) ? s.indexOf(PLAN_END) : -1;
+  if (end < 0) {
+    const { terraform: _omit, ...steps } = await decodeBody(s);
+    return steps;
+  }
+  const text = await inflateSegments(s.slice(DEFLATED.length, end).split(","));
+  return (JSON.parse(`${text}}`) as { plan: PlanSteps }).plan;
+}
+
+async function inflateSegments(segments: string[]): Promise<string> {
+  const parts = await Promise.all(segments.map((b64) => inflate(Buffer.from(b64, "base64"))));
+  return Buffer.concat(parts).toString("utf8");
 }
 
 interface TerraformPlanDoc {
@@ -140,7 +168,7 @@ function fromPlanJson(doc: TerraformPlanDoc): Plan["terraform"] {
 
 const LIGHT = "id, stack, lineage, serial, accounts, errored, has_changes, summary, created_by, created_at, expires_at, applied_at, applied_by, apply_result";
 
-function toPlan(r: Row, plan: Plan | undefined): StoredPlan {
+function toPlan<P extends PlanSteps>(r: Row, plan: P | undefined): StoredPlan<P> {
   return {
     id: String(r.id),
     stack: String(r.stack),
@@ -156,7 +184,7 @@ function toPlan(r: Row, plan: Plan | undefined): StoredPlan {
     appliedAt: r.applied_at === null || r.applied_at === undefined ? null : Number(r.applied_at),
     appliedBy: (r.applied_by as string | null) ?? null,
     applyResult: r.apply_result ? JSON.parse(String(r.apply_result)) : null,
-    plan: plan as Plan,
+    plan: plan as P,
   };
 }
 
@@ -184,9 +212,15 @@ export class PlanRepository {
     return rows.length ? toPlan(rows[0], await decodeBody(rows[0].body)) : null;
   }
 
+  /** A plan without its Terraform JSON pieces (for an apply): most of a big plan's body is never inflated or parsed. */
+  async findSteps(id: string): Promise<StoredPlan<PlanSteps> | null> {
+    const rows: Row[] = await this.store.manager.query(`SELECT ${LIGHT}, body FROM plans WHERE id = ?`, [id]);
+    return rows.length ? toPlan(rows[0], await decodeSteps(rows[0].body)) : null;
+  }
+
   async listForStack(stack: string, limit: number): Promise<StoredPlan[]> {
     const rows: Row[] = await this.store.manager.query(`SELECT ${LIGHT} FROM plans WHERE stack = ? ORDER BY created_at DESC, id LIMIT ${Math.floor(limit)}`, [stack]);
-    return rows.map((r) => toPlan(r, undefined));
+    return rows.map((r) => toPlan<Plan>(r, undefined));
   }
 
   /** Marks a plan applied; false when another apply got there first. */

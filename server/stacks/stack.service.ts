@@ -23,7 +23,7 @@ import type { Store } from "../store/store";
 import { executePlan } from "./apply.executor";
 import { loadCurrentState, stateAccounts } from "./current-state";
 import { planInputs } from "../reconciler/plan-inputs";
-import type { PlanRepository, StoredPlan } from "./plan.repository";
+import type { PlanRepository, PlanSteps, StoredPlan } from "./plan.repository";
 import type { StackLock, StackRepository, StackRow } from "./stack.repository";
 import { renderTerraformState } from "./terraform-state";
 
@@ -120,8 +120,10 @@ export class StackService {
     };
   }
 
-  private async requirePlan(ctx: CallContext, id: string, scope: ApiScope): Promise<StoredPlan> {
-    const sp = await this.plans.find(id);
+  private async requirePlan(ctx: CallContext, id: string, scope: ApiScope): Promise<StoredPlan>;
+  private async requirePlan(ctx: CallContext, id: string, scope: ApiScope, steps: "steps"): Promise<StoredPlan<PlanSteps>>;
+  private async requirePlan(ctx: CallContext, id: string, scope: ApiScope, steps?: "steps"): Promise<StoredPlan<PlanSteps>> {
+    const sp = steps ? await this.plans.findSteps(id) : await this.plans.find(id);
     if (!sp || (ctx.principal.kind === "key" && sp.accounts.some((a) => ctx.principal.kind === "key" && a !== ctx.principal.key.accountId))) {
       throw new AppError(ErrorCode.NOT_FOUND, `Plan ${id} not found`);
     }
@@ -139,7 +141,7 @@ export class StackService {
   }
 
   /** Takes the stack's lease after checking that the plan is still current. */
-  private async acquireLock(sp: StoredPlan, who: string, now: number): Promise<{ lock: StackLock; prior: StackRow }> {
+  private async acquireLock(sp: StoredPlan<PlanSteps>, who: string, now: number): Promise<{ lock: StackLock; prior: StackRow }> {
     const lock: StackLock = { id: randomUUID(), operation: "OperationTypeApply", who, info: `plan ${sp.id}`, createdAt: now, expiresAt: now + this.settings.lockLeaseMs };
     for (let attempt = 0; ; attempt++) {
       try {
@@ -167,7 +169,8 @@ export class StackService {
   }
 
   async apply(ctx: CallContext, id: string) {
-    const sp = await this.requirePlan(ctx, id, "keys:manage");
+    // The apply needs the plan's steps, not its Terraform JSON (most of a big plan's body).
+    const sp = await this.requirePlan(ctx, id, "keys:manage", "steps");
     const now = this.clock();
     if (sp.appliedAt !== null) throw new AppError(ErrorCode.PLAN_ALREADY_APPLIED, `Plan ${id} was applied at ${new Date(sp.appliedAt).toISOString()}.`);
     if (sp.errored) throw new AppError(ErrorCode.PLAN_FAILED, `Plan ${id} has errors and cannot be applied.`, { diagnostics: sp.plan.diagnostics });

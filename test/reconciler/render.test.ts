@@ -49,6 +49,25 @@ describe("renderPlanJson", () => {
     expect(changes[1]).toMatchObject({ action_reason: "delete_because_no_resource_config", change: { actions: ["delete"], after: null, after_unknown: false } });
   });
 
+  test("sensitive and unknown shapes follow each resource's own scopes and unknown attributes", () => {
+    const q = planFor(
+      {
+        none: { name: "none", expires_in: "never" },
+        one: { name: "one", scopes: ["alerts:send"], expires_in: "90d" },
+        three: { name: "three", scopes: ["a:x", "b:y", "c:z"], expires_in: "never" },
+      },
+      currentWith([]),
+    );
+    const byName = Object.fromEntries(q.terraform.resourceChanges.map((e) => [e.name, e.change]));
+    expect(byName.none.after_unknown).toEqual({ created_at: true, id: true, masked: true, scopes: [], secret: true });
+    expect(byName.one.after_unknown).toEqual({ created_at: true, expires_at: true, id: true, masked: true, scopes: [false], secret: true });
+    expect(byName.three.after_unknown).toEqual({ created_at: true, id: true, masked: true, scopes: [false, false, false], secret: true });
+    expect(byName.one.after_sensitive).toEqual({ scopes: [false], secret: true });
+    expect(byName.three.after_sensitive).toEqual({ scopes: [false, false, false], secret: true });
+    const planned = Object.fromEntries(q.terraform.plannedValues.resources.map((r) => [r.name, r.sensitive_values]));
+    expect(planned).toEqual({ none: { scopes: [], secret: true }, one: { scopes: [false], secret: true }, three: { scopes: [false, false, false], secret: true } });
+  });
+
   test("output_changes use plain booleans and flag sensitive outputs", () => {
     expect(doc.output_changes).toEqual({
       ci_key: { actions: ["create"], before: null, after: null, after_unknown: true, before_sensitive: false, after_sensitive: true },

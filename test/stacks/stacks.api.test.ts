@@ -81,6 +81,40 @@ describe.each(STORE_KINDS)("stacks over the REST API on %s", (kind) => {
     expect(p.body.terraform.output_changes.note.after).toBe("naïve … ✓ 𝄞");
   });
 
+  it("shows and applies a plan stored before its own part was kept apart from its Terraform JSON", async () => {
+    await h.account("older", { key_limit: 10 });
+    const cfg = { ...config({ a: { name: "older-a", account: "older" } }, { a_id: { value: "${keyform_api_key.a.id}" } }), provider: { keyform: [{ account: "older" }] } };
+    const p = await plan("older", { config: cfg });
+    expect(p.status).toBe(201);
+    const [{ body }] = await h.store.manager.query("SELECT body FROM plans WHERE id = ?", [p.body.id]);
+    expect(String(body)).toMatch(/^deflate:[^;]+;[^;]+$/);
+    // Older bodies: the same segments, all joined by ",".
+    await h.store.manager.query("UPDATE plans SET body = ? WHERE id = ?", [String(body).replace(";", ","), p.body.id]);
+    expect((await h.as().get(`/v1/plans/${p.body.id}`)).text).toBe(p.text);
+    const a = await apply(p.body.id);
+    expect(a.status).toBe(200);
+    expect(a.body.resources).toMatchObject([{ address: "keyform_api_key.a", action: "create" }]);
+    expect(a.body.outputs.a_id).toEqual({ sensitive: false, type: "string", value: a.body.resources[0].key_id });
+  });
+
+  it("stores state as ASCII JSON and shows the masked key's \"…\" unchanged", async () => {
+    await h.account("ascii", { key_limit: 10 });
+    const cfg = { ...config({ a: { name: "ascii-a", account: "ascii" } }), provider: { keyform: [{ account: "ascii" }] } };
+    const a = await apply((await plan("ascii", { config: cfg })).body.id);
+    expect(a.status).toBe(200);
+    const masked = a.body.resources[0].key.masked as string;
+    expect(masked).toContain("…");
+    const [{ state }] = await h.store.manager.query("SELECT state FROM stacks WHERE name = ?", ["ascii"]);
+    expect(String(state)).toMatch(/^[\x20-\x7e]*$/);
+    expect(String(state)).toContain("\\u2026");
+    expect(JSON.parse(String(state)).resources[0].attributes.masked).toBe(masked);
+    const tf = await h.as().get("/v1/stacks/ascii/state");
+    expect(tf.body.resources[0].instances[0].attributes.masked).toBe(masked);
+    const again = await plan("ascii", { config: cfg });
+    expect(again.body).toMatchObject({ has_changes: false, serial: 1 });
+    expect(again.body.terraform.prior_state.values.root_module.resources[0].values.masked).toBe(masked);
+  });
+
   it("refuses a stale plan (PLAN_STALE) and a plan over the key limit (PLAN_FAILED, with the address)", async () => {
     const base = { ci: { name: "github-actions", expires_in: "90d", scopes: ["alerts:send"] } };
     const p1 = await plan("keys", { config: config({ ...base, a: { name: "a" } }) });
