@@ -79,14 +79,16 @@ export function valueEqual(attr: string, a: unknown, b: unknown): boolean {
 /**
  * Shapes (`*_sensitive`, `after_unknown`) depend only on the number of scopes and the unknown attributes:
  * one object per distinct shape, shared by every resource of a plan (four or five per resource otherwise).
- * They are read-only, like the rest of a plan.
+ * They are read-only (frozen), like the rest of a plan.
  */
 const shapes = new Map<string, Record<string, unknown>>();
 const SHAPES_MAX = 1000;
 function sharedShape(key: string, make: () => Record<string, unknown>): Record<string, unknown> {
   let shape = shapes.get(key);
   if (!shape) {
-    shape = make();
+    // Frozen, lists too: a shape is shared by every plan of the process, so a write would be a bug that throws.
+    shape = Object.freeze(make());
+    for (const v of Object.values(shape)) if (Array.isArray(v)) Object.freeze(v);
     if (shapes.size < SHAPES_MAX) shapes.set(key, shape);
   }
   return shape;
