@@ -116,7 +116,8 @@ export function createApp(s: Services): App {
         headers: apply,
         fail: (err, path, res, requestId) => {
           const appErr = reportError(s.logger, err, path, requestId);
-          if (!res.headersSent) writeProblem(res, appErr, requestId);
+          if (res.headersSent) res.destroy();
+          else writeProblem(res, appErr, requestId);
         },
       })
     : () => false;

@@ -91,7 +91,9 @@ export function errorMiddleware(logger: Logger) {
   return (err: unknown, req: Request, res: Response, _next: NextFunction) => {
     const requestId = res.locals.requestId as string | undefined;
     const appErr = reportError(logger, err, req.path, requestId);
-    if (res.headersSent) return;
-    writeProblem(res, appErr, requestId);
+    // Failed in the middle of a response (a streamed plan): cut the connection, as Express's final
+    // handler does, so the client sees an incomplete answer rather than waiting for the rest.
+    if (res.headersSent) res.destroy();
+    else writeProblem(res, appErr, requestId);
   };
 }
