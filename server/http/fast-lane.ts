@@ -1,9 +1,8 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Request, Response } from "express";
-import proxyaddr from "proxy-addr";
 import type { AuthService } from "../auth/auth.service";
 import { RawJson, type RouteDef } from "./route";
-import { isPlainJson, readPlainJson, routeRunner } from "./router";
+import { clientAddress, isPlainJson, readPlainJson, routeRunner, type TrustProxy } from "./router";
 
 export interface FastLaneOptions {
   /** Routes served below Express: POST routes without path parameters that declare `fastLane`. */
@@ -11,7 +10,7 @@ export interface FastLaneOptions {
   auth: AuthService;
   bodyLimitBytes: number;
   /** Express's compiled `trust proxy` function, so the client address is the one `req.ip` gives. */
-  trust: (addr: string, i: number) => boolean;
+  trust: TrustProxy;
   /** Starts the request: request id header, access log and metrics at finish. Returns the request id. */
   begin: (req: IncomingMessage, res: ServerResponse, route: string) => string;
   /** The security headers every response carries. */
@@ -37,10 +36,6 @@ export function fastLane(opts: FastLaneOptions): (req: IncomingMessage, res: Ser
       return [def.path, { def, run: routeRunner(def, opts.auth), limit: def.bodyLimit ?? opts.bodyLimitBytes, status: def.status ?? 200 }] as const;
     }),
   );
-  const address = (req: IncomingMessage) => {
-    const ip = (proxyaddr(req, opts.trust) as string | undefined) ?? req.socket.remoteAddress ?? "unknown";
-    return ip.startsWith("::ffff:") ? ip.slice(7) : ip;
-  };
   return (req, res) => {
     if (req.method !== "POST") return false;
     const lane = lanes.get(req.url ?? "");
@@ -51,7 +46,7 @@ export function fastLane(opts: FastLaneOptions): (req: IncomingMessage, res: Ser
     readPlainJson(req, (err, body) => {
       if (err) return opts.fail(err, path, res, id);
       // Routes in the lane never use Express's req/res API (RouteDef.fastLane).
-      lane.run({ req: req as Request, res: res as Response, params: {}, query: {}, body, source: address(req) }).then(
+      lane.run({ req: req as Request, res: res as Response, params: {}, query: {}, body, source: clientAddress(req, opts.trust) }).then(
         (result) => {
           if (res.headersSent) return;
           if (result instanceof RawJson) throw new Error(`${path}: a fast-lane route cannot answer RawJson`);

@@ -1,4 +1,5 @@
 import type { IncomingMessage } from "node:http";
+import proxyaddr from "proxy-addr";
 import express, { type Express, type NextFunction, type Request, type Response, type Router } from "express";
 import type { AuthService } from "../auth/auth.service";
 import { AppError } from "../errors/app-error";
@@ -13,9 +14,15 @@ const PARAM_PATTERNS: Record<string, RegExp> = {
   planId: /^plan_[0-9A-Za-z]{24}$/,
 };
 
-/** The client address as Express sees it (after `trust proxy`), without the IPv4-mapped prefix. */
-export function clientAddress(req: Request): string {
-  const ip = req.ip ?? req.socket.remoteAddress ?? "unknown";
+/** Express's compiled `trust proxy` setting (`app.get("trust proxy fn")`). */
+export type TrustProxy = (addr: string, i: number) => boolean;
+
+/**
+ * The client address as Express's `req.ip` gives it (proxy-addr with the `trust proxy` setting), without
+ * the IPv4-mapped prefix; for Express routes and the fast lane alike.
+ */
+export function clientAddress(req: IncomingMessage, trust: TrustProxy): string {
+  const ip = (proxyaddr(req, trust) as string | undefined) ?? req.socket.remoteAddress ?? "unknown";
   return ip.startsWith("::ffff:") ? ip.slice(7) : ip;
 }
 
@@ -183,7 +190,7 @@ export function mountRoutes(router: Router | Express, defs: RouteDef[], auth: Au
       res.locals.route = def.path;
       // `req.query` re-parses the URL on every access: read it once, and not at all without a "?".
       const query = (req.url.includes("?") ? req.query : {}) as object;
-      const result = await run({ req, res, params: req.params as Record<string, string>, query, body: req.body, source: clientAddress(req) });
+      const result = await run({ req, res, params: req.params as Record<string, string>, query, body: req.body, source: clientAddress(req, req.app.get("trust proxy fn") as TrustProxy) });
       if (res.headersSent) return;
       const status = def.status ?? 200;
       if (status === 204 || result === undefined) res.status(status === 200 ? 204 : status).end();
