@@ -1,5 +1,5 @@
 import type { AuditRepository } from "../audit/audit.repository";
-import { actorOf, authorize, requireOperator } from "../auth/principal";
+import { actorOf, authorize } from "../auth/principal";
 import type { Settings } from "../config";
 import { AppError } from "../errors/app-error";
 import { ErrorCode } from "../errors/error-code";
@@ -47,7 +47,7 @@ export class AccountService {
   }
 
   async create(ctx: CallContext, input: CreateAccountInput) {
-    requireOperator(ctx.principal, "create accounts");
+    authorize(ctx.principal, { do: "account.admin" });
     const now = this.clock();
     const account: Account = {
       id: input.id,
@@ -65,15 +65,15 @@ export class AccountService {
   }
 
   async get(ctx: CallContext, id: string) {
-    authorize(ctx.principal, id, "keys:read");
+    authorize(ctx.principal, { do: "account.read", account: id });
     const a = await this.accounts.find(id);
     if (!a) throw new AppError(ErrorCode.NOT_FOUND, `Account ${id} not found`);
     return { account: await this.view(a, this.clock()) };
   }
 
   async patch(ctx: CallContext, id: string, input: PatchAccountInput) {
-    authorize(ctx.principal, id, "keys:read");
-    requireOperator(ctx.principal, "change account settings");
+    authorize(ctx.principal, { do: "account.read", account: id });
+    authorize(ctx.principal, { do: "account.admin" });
     const now = this.clock();
     const updated = await this.store.write(async (tx) => {
       const a = await this.accounts.lockForKeyChange(tx, id);
@@ -92,7 +92,7 @@ export class AccountService {
   }
 
   async auditLog(ctx: CallContext, id: string, q: { limit?: number; before?: number }) {
-    authorize(ctx.principal, id, "keys:read");
+    authorize(ctx.principal, { do: "account.read", account: id });
     if (!(await this.accounts.find(id))) throw new AppError(ErrorCode.NOT_FOUND, `Account ${id} not found`);
     const limit = q.limit ?? 100;
     const events = await this.audit.list(id, limit, q.before);

@@ -6,7 +6,7 @@ import type { KeyRepository } from "../keys/key.repository";
 import { statusOf } from "../keys/key.repository";
 import type { KeyResolver } from "../keys/key.resolver";
 import type { UsageRecorder } from "../usage/usage.recorder";
-import type { Principal } from "./principal";
+import { keyPrincipal, type Principal } from "./principal";
 import type { AuthFailureLimiter } from "./rate-limiter";
 
 // One-shot `crypto.hash` where available (Node ≥ 20.12): this runs on every authenticated request.
@@ -55,7 +55,7 @@ export class AuthService {
     } else {
       this.usage.record(r.key.id, "auth", source, now, true);
     }
-    return { kind: "key", key: r.key };
+    return keyPrincipal(r.key);
   }
 }
 

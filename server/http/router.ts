@@ -160,7 +160,7 @@ export function routeRunner(def: RouteDef, auth: AuthService): (input: RouteInpu
   const validateBody = def.body ? bodyValidator(def.body) : null;
   const validateQuery = def.query ? queryValidator(def.query) : null;
   return async ({ req, res, params, query: rawQuery, body: rawBody, source }) => {
-    const principal = def.auth === "none" ? { kind: "operator" as const } : await auth.authenticate(bearerToken(req), source);
+    const principal = def.auth === "none" ? { kind: "anonymous" as const } : await auth.authenticate(bearerToken(req), source);
     for (const name in params) {
       const value = String(params[name]);
       const re = PARAM_PATTERNS[name];

@@ -42,7 +42,7 @@ export const ApiKeyEntity = new EntitySchema<ApiKey>({
     uses: { type: "integer", default: 0 },
     maxUses: { name: "max_uses", type: "integer", nullable: true },
     generation: { type: "integer", default: 1 },
-    stack: { type: "varchar", length: 128, nullable: true },
+    stack: { type: "varchar", length: 200, nullable: true },
     stackAddress: { name: "stack_address", type: "varchar", length: 512, nullable: true },
   },
 });

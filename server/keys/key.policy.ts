@@ -1,7 +1,7 @@
 import type { Account } from "../accounts/account.entity";
 import { AppError } from "../errors/app-error";
 import { ErrorCode } from "../errors/error-code";
-import { holdsScope } from "../auth/principal";
+import { scopesNotHeld } from "../../core/authorization";
 
 /** Key rules shared by the REST API and the reconciler, so both refuse the same things the same way. */
 export const NAME_PATTERN = "^[A-Za-z0-9_-]{1,128}$";
@@ -25,10 +25,7 @@ export function checkLimit(account: Account, counts: { keys: number; temp: numbe
   }
 }
 
-/** A key cannot hand out scopes its creator does not hold. */
-export function scopesNotHeld(creatorScopes: readonly string[], requested: readonly string[]): string[] {
-  return requested.filter((s) => !holdsScope(creatorScopes, s));
-}
+export { scopesNotHeld };
 
 export function normalizeScopes(scopes: readonly string[] | undefined): string[] {
   return [...new Set(scopes ?? [])].sort();

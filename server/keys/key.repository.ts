@@ -266,12 +266,10 @@ export class KeyRepository {
     }
   }
 
-  /** Revokes every non-revoked key of an account; returns the ids revoked. */
-  async revokeAll(tx: EntityManager, accountId: string, now: number): Promise<string[]> {
-    const rows: Row[] = await tx.query(`SELECT k.id FROM api_keys k WHERE k.account_id = ? AND k.revoked_at IS NULL${this.store.forUpdate()}`, [accountId]);
-    const ids = rows.map((r) => String(r.id));
-    await tx.query("UPDATE api_keys SET revoked_at = ? WHERE account_id = ? AND revoked_at IS NULL", [now, accountId]);
-    return ids;
+  /** Every key of an account not yet revoked, locked for the caller's transaction (revoke-all). */
+  async nonRevoked(tx: EntityManager, accountId: string): Promise<ApiKey[]> {
+    const rows: Row[] = await tx.query(`SELECT ${KEY_COLUMNS} FROM api_keys k WHERE k.account_id = ? AND k.revoked_at IS NULL${this.store.forUpdate()}`, [accountId]);
+    return rows.map(rowToKey);
   }
 
   /**

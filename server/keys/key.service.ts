@@ -2,7 +2,8 @@ import type { EntityManager } from "typeorm";
 import type { Account } from "../accounts/account.entity";
 import type { AccountRepository } from "../accounts/account.repository";
 import type { AuditRepository } from "../audit/audit.repository";
-import { actorOf, authorize, type Principal } from "../auth/principal";
+import { revocable } from "../../core/authorization";
+import { actorOf, authorize, grantOf, type Principal } from "../auth/principal";
 import type { Settings } from "../config";
 import { AppError } from "../errors/app-error";
 import { ErrorCode } from "../errors/error-code";
@@ -11,7 +12,7 @@ import type { UsageRecorder } from "../usage/usage.recorder";
 import { parseDuration, resolveExpiry, type ExpiresIn } from "./expiry";
 import type { KeyCache } from "./key.cache";
 import type { ApiKey } from "./key.entity";
-import { checkLimit, normalizeScopes, scopesNotHeld } from "./key.policy";
+import { checkLimit, normalizeScopes } from "./key.policy";
 import { statusOf, type KeyRepository, type KeyStatus } from "./key.repository";
 import { generateKeyId, generateSecret, hashSecret, isLegacySecret, maskSecret, type KeyType } from "./key-secret";
 import { secretFormats, toKeyView } from "./key.view";
@@ -117,14 +118,6 @@ export class KeyService {
     };
   }
 
-  private checkGrantable(p: Principal, scopes: readonly string[] | undefined): void {
-    if (p.kind !== "key" || !scopes) return;
-    const missing = scopesNotHeld(p.key.scopes, scopes);
-    if (missing.length) {
-      throw new AppError(ErrorCode.FORBIDDEN, `A key cannot grant scopes it does not hold: ${missing.join(", ")}.`);
-    }
-  }
-
   private async lockAccount(tx: EntityManager, accountId: string): Promise<Account> {
     const account = await this.accounts.lockForKeyChange(tx, accountId);
     if (!account) throw new AppError(ErrorCode.NOT_FOUND, `Account ${accountId} not found`);
@@ -137,15 +130,15 @@ export class KeyService {
   }
 
   async create(ctx: CallContext, accountId: string, input: CreateKeyInput) {
-    authorize(ctx.principal, accountId, "keys:manage");
+    authorize(ctx.principal, { do: "account.manage", account: accountId });
     if (input.type === "legacy") {
       throw new AppError(ErrorCode.LEGACY_KEYS_CANNOT_BE_CREATED, "Legacy keys can only be imported (POST …/keys/import), never created.");
     }
-    this.checkGrantable(ctx.principal, input.scopes);
     const now = this.clock();
     const made = await this.store.write(async (tx) => {
       const account = await this.lockAccount(tx, accountId);
       const made = this.buildKey(account, input, now);
+      authorize(ctx.principal, { do: "key.create", key: grantOf(made.key) });
       await this.checkNameFree(tx, account, made.key.name, now);
       checkLimit(account, await this.keys.countActive(account.id, now, tx), made.key.type, this.settings.tempKeyCap);
       await this.keys.insert(tx, [made]);
@@ -156,18 +149,18 @@ export class KeyService {
   }
 
   async importLegacy(ctx: CallContext, accountId: string, input: ImportKeyInput) {
-    authorize(ctx.principal, accountId, "keys:manage");
+    authorize(ctx.principal, { do: "account.manage", account: accountId });
     if (!isLegacySecret(input.secret)) {
       throw new AppError(ErrorCode.VALIDATION_FAILED, "Only legacy UUID keys can be imported.", {
         errors: [{ field: "/secret", message: "must be a UUID such as dc746828-6bab-43d7-b01d-cc74eeb9759b" }],
       });
     }
-    this.checkGrantable(ctx.principal, input.scopes);
     const now = this.clock();
     const hash = hashSecret(input.secret);
     const key = await this.store.write(async (tx) => {
       const account = await this.lockAccount(tx, accountId);
       const { expiresIn, expiresAt } = resolveExpiry(input, account.maxExpiry, now);
+      authorize(ctx.principal, { do: "key.import", key: { account: accountId, type: "legacy", scopes: normalizeScopes(input.scopes), expiresAt } });
       await this.checkNameFree(tx, account, input.name, now);
       checkLimit(account, await this.keys.countActive(account.id, now, tx), "legacy", this.settings.tempKeyCap);
       if (await this.keys.secretHashExists(tx, hash)) throw new AppError(ErrorCode.KEY_EXISTS, "This key has already been imported.");
@@ -184,7 +177,7 @@ export class KeyService {
   }
 
   async list(ctx: CallContext, accountId: string, q: ListKeysInput) {
-    authorize(ctx.principal, accountId, "keys:read");
+    authorize(ctx.principal, { do: "account.read", account: accountId });
     await this.requireAccount(accountId);
     const now = this.clock();
     const limit = q.limit ?? 100;
@@ -199,7 +192,7 @@ export class KeyService {
   }
 
   async get(ctx: CallContext, accountId: string, id: string) {
-    authorize(ctx.principal, accountId, "keys:read");
+    authorize(ctx.principal, { do: "account.read", account: accountId });
     const key = await this.requireKey(accountId, id);
     const now = this.clock();
     await this.usage.flush();
@@ -212,8 +205,7 @@ export class KeyService {
   }
 
   async patch(ctx: CallContext, accountId: string, id: string, input: PatchKeyInput) {
-    authorize(ctx.principal, accountId, "keys:manage");
-    this.checkGrantable(ctx.principal, input.scopes);
+    authorize(ctx.principal, { do: "account.manage", account: accountId });
     const now = this.clock();
     const key = await this.store.write(async (tx) => {
       const account = await this.lockAccount(tx, accountId);
@@ -221,10 +213,8 @@ export class KeyService {
       if (!key) throw new AppError(ErrorCode.NOT_FOUND, `Key ${id} not found`);
       if (statusOf(key, now) !== "active") throw new AppError(ErrorCode.KEY_INACTIVE, `Key ${id} is ${statusOf(key, now)} and cannot be changed.`);
       const changes: Parameters<KeyRepository["update"]>[2] = {};
-      if (input.name !== undefined && input.name !== key.name) {
-        await this.checkNameFree(tx, account, input.name, now, key.id);
-        changes.name = input.name;
-      }
+      const renamed = input.name !== undefined && input.name !== key.name;
+      if (renamed) changes.name = input.name;
       if (input.scopes !== undefined) changes.scopes = normalizeScopes(input.scopes);
       if (input.expires_at !== undefined || input.expires_in !== undefined) {
         if (key.type === "temp") {
@@ -236,6 +226,8 @@ export class KeyService {
         changes.expiresIn = e.expiresIn;
         changes.expiresAt = e.expiresAt;
       }
+      authorize(ctx.principal, { do: "key.update", before: grantOf(key), after: grantOf({ ...key, ...changes }) });
+      if (renamed) await this.checkNameFree(tx, account, input.name!, now, key.id);
       await this.keys.update(tx, id, changes);
       await this.audit.append(tx, [this.event(ctx, accountId, "key.update", id, now, { fields: Object.keys(changes) })]);
       return { ...key, ...changes };
@@ -245,12 +237,13 @@ export class KeyService {
   }
 
   async revoke(ctx: CallContext, accountId: string, id: string): Promise<void> {
-    authorize(ctx.principal, accountId, "keys:manage");
+    authorize(ctx.principal, { do: "account.manage", account: accountId });
     const now = this.clock();
     await this.store.write(async (tx) => {
       await this.lockAccount(tx, accountId);
       const key = await this.keys.findById(accountId, id, tx, true);
       if (!key) throw new AppError(ErrorCode.NOT_FOUND, `Key ${id} not found`);
+      authorize(ctx.principal, { do: "key.revoke", key: grantOf(key) });
       if (key.revokedAt !== null) return;
       await this.keys.revoke(tx, [id], now);
       await this.audit.append(tx, [this.event(ctx, accountId, "key.revoke", id, now, {})]);
@@ -259,7 +252,7 @@ export class KeyService {
   }
 
   async regenerate(ctx: CallContext, accountId: string, id: string, input: { grace_period?: string | number }) {
-    authorize(ctx.principal, accountId, "keys:manage");
+    authorize(ctx.principal, { do: "account.manage", account: accountId });
     const graceMs = graceMillis(input.grace_period);
     const now = this.clock();
     const result = await this.store.write(async (tx) => {
@@ -273,6 +266,7 @@ export class KeyService {
       if (status !== "active") throw new AppError(ErrorCode.KEY_INACTIVE, `Key ${id} is ${status} and cannot be regenerated.`);
       const made = this.buildKey(account, { name: key.name, type: "live", expires_in: key.expiresIn ?? undefined, expires_at: key.expiresIn ? undefined : key.expiresAt ? new Date(key.expiresAt).toISOString() : undefined }, now);
       const updated: ApiKey = { ...key, masked: made.key.masked, generation: key.generation + 1, expiresAt: key.expiresIn ? made.key.expiresAt : key.expiresAt };
+      authorize(ctx.principal, { do: "key.regenerate", before: grantOf(key), after: grantOf(updated) });
       await this.keys.replaceSecret(tx, id, made.hash, now, now + graceMs);
       await this.keys.update(tx, id, { masked: updated.masked, generation: updated.generation, expiresAt: updated.expiresAt });
       await this.audit.append(tx, [this.event(ctx, accountId, "key.regenerate", id, now, { grace_period_seconds: graceMs / 1000 })]);
@@ -282,17 +276,21 @@ export class KeyService {
     return { key: toKeyView(result.key, now, this.usage.pending(id)), secret: result.secret, formats: secretFormats(result.secret, result.key.name) };
   }
 
+  /** Incident response: revokes every key of the account the caller may revoke, and says how many it left. */
   async revokeAll(ctx: CallContext, accountId: string) {
-    authorize(ctx.principal, accountId, "keys:manage");
+    authorize(ctx.principal, { do: "account.manage", account: accountId });
     const now = this.clock();
-    const ids = await this.store.write(async (tx) => {
+    const { ids, left } = await this.store.write(async (tx) => {
       await this.lockAccount(tx, accountId);
-      const ids = await this.keys.revokeAll(tx, accountId, now);
-      await this.audit.append(tx, [this.event(ctx, accountId, "key.revoke_all", null, now, { revoked: ids.length })]);
-      return ids;
+      const standing = await this.keys.nonRevoked(tx, accountId);
+      const ids = revocable(ctx.principal, standing.map((k) => ({ ...grantOf(k), id: k.id }))).map((k) => k.id);
+      await this.keys.revoke(tx, ids, now);
+      const left = standing.length - ids.length;
+      await this.audit.append(tx, [this.event(ctx, accountId, "key.revoke_all", null, now, { revoked: ids.length, left })]);
+      return { ids, left };
     });
     this.cache.invalidate(ids);
-    return { revoked: ids.length };
+    return { revoked: ids.length, left };
   }
 
   private async requireAccount(accountId: string): Promise<Account> {

@@ -1,4 +1,5 @@
 import { stringify } from "yaml";
+import { parseStackKey } from "../../core/stack-ref";
 import type { ApiKey } from "./key.entity";
 import { statusOf } from "./key.repository";
 
@@ -22,7 +23,9 @@ export function toKeyView(k: ApiKey, now: number, pending: { uses: number; lastU
     last_used_at: iso(lastUsedAt),
     uses,
     remaining_uses: k.maxUses === null ? null : Math.max(0, k.maxUses - uses),
-    managed_by_stack: k.stack,
+    managed_by_stack: k.stack === null ? null : parseStackKey(k.stack).name,
+    /** The account owning that stack, or null for the operator's stacks (address it with `?owner=`). */
+    managed_by_stack_owner: k.stack === null ? null : parseStackKey(k.stack).owner,
   };
 }
 export type KeyView = ReturnType<typeof toKeyView>;

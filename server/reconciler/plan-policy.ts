@@ -1,7 +1,7 @@
 import { AppError } from "../errors/app-error";
 import { ErrorCode } from "../errors/error-code";
 import { EXPIRES_IN, type ExpiresIn, parseDuration, resolveExpiry } from "../keys/expiry";
-import { MAX_SCOPES, NAME_RE, SCOPE_RE, scopesNotHeld } from "../keys/key.policy";
+import { MAX_SCOPES, NAME_RE, SCOPE_RE } from "../keys/key.policy";
 import type { PlanNode } from "./plan-resource";
 import type { CurrentState, Diagnostic, KeyTypeName, PlannedChange } from "./reconciler.types";
 
@@ -64,13 +64,6 @@ export function checkPolicies(ordered: PlanNode[], changes: PlannedChange[], cur
       const bad = key.scopes.filter((s) => !SCOPE_RE.test(s));
       if (bad.length) err(n.address, ErrorCode.VALIDATION_FAILED, "Invalid scopes", `Scopes must look like "alerts:send"; invalid: ${bad.map((s) => JSON.stringify(s)).join(", ")}.`);
       if (key.scopes.length > MAX_SCOPES) err(n.address, ErrorCode.VALIDATION_FAILED, "Too many scopes", `A key holds at most ${MAX_SCOPES} scopes; ${n.address} has ${key.scopes.length}.`);
-      if (current.grantorScopes !== null) {
-        const granted = setsAll ? key.scopes : key.scopes.filter((s) => !(n.before?.scopes ?? []).includes(s));
-        const missing = scopesNotHeld(current.grantorScopes, granted);
-        if (missing.length) {
-          err(n.address, ErrorCode.FORBIDDEN, "Scopes not held", `A key cannot give a key scopes it does not hold itself; the calling key lacks ${missing.map((s) => JSON.stringify(s)).join(", ")}.`);
-        }
-      }
     }
   }
 

@@ -72,7 +72,8 @@ export function importRefusal(
     return { summary: "Cannot import an inactive key", detail: `Key ${imp.id} is ${live.revokedAt !== null ? "revoked" : live.status}; only active keys can be imported.` };
   }
   if (live.stack !== null && live.stack !== current.stack) {
-    return { summary: "Key is managed by another stack", detail: `Key ${imp.id} is managed by stack "${live.stack}"${live.stackAddress ? ` as ${live.stackAddress}` : ""}; a key belongs to one stack at a time.` };
+    // Which stack, and where, is that stack's business: not named here.
+    return { summary: "Key is managed by another stack", detail: `Key ${imp.id} is managed by another stack; a key belongs to one stack at a time.` };
   }
   const holder = [...nodes.values()].find((n) => n.state?.keyId === imp.id);
   if (holder || live.stack === current.stack) {

@@ -1,6 +1,7 @@
 import { compareAddresses, resourceOf } from "./expression";
 import { buildConfiguration } from "./plan-configuration";
 import { destroyOrder, topoOrder } from "./plan-order";
+import { applierNeeds } from "./plan-applier";
 import { checkPolicies } from "./plan-policy";
 import { planOutputs } from "./plan-outputs";
 import { importRefusal, nameReleasers, type PlanNode, planDesired, releasersByName } from "./plan-resource";
@@ -346,6 +347,7 @@ export function plan(desired: DesiredConfig, current: CurrentState, now: number,
     diagnostics: sortDiagnostics(diagnostics),
     errored,
     hasChanges: resourceChanged || outputChanged,
+    applier: applierNeeds(ordered),
     terraform: {
       resourceDrift,
       resourceChanges,

@@ -81,8 +81,6 @@ export interface CurrentState {
   /** For data sources. byName is keyed `${account}/${name}`. */
   lookups: { byId: Record<string, LiveKey | undefined>; byName: Record<string, LiveKey | undefined> };
   tempKeyCap: number;
-  /** Scopes of the calling key; null = operator (may grant anything). */
-  grantorScopes: string[] | null;
 }
 
 export interface PlanOptions {
@@ -304,6 +302,18 @@ export interface ValuesResource {
   sensitive_values: Record<string, unknown>;
 }
 
+/** What a principal must hold to apply a plan (see plan-applier.ts); apply checks each step for real. */
+export interface ApplierNeeds {
+  /** Accounts whose keys the apply changes: keys:manage on each (more than one: the operator token). */
+  accounts: string[];
+  /** Scopes of every key the apply creates, changes, adopts or revokes: the applier must hold them all. */
+  scopes: string[];
+  /** How long the applier must live: as long as the longest-lived key the apply touches or makes. */
+  lifetime: { never: true } | { expires_at_or_later: string | null; lives_at_least: string | null };
+  /** The apply creates or adopts keys, which a temp key may not do. */
+  creates_keys: boolean;
+}
+
 export interface Plan {
   stack: string;
   createdAt: number;
@@ -315,6 +325,7 @@ export interface Plan {
   diagnostics: Diagnostic[];
   errored: boolean;
   hasChanges: boolean;
+  applier: ApplierNeeds;
   /** Terraform JSON plan pieces (rendered by render/plan-json.ts). */
   terraform: {
     resourceDrift: ResourceChangeEntry[];

@@ -2,6 +2,8 @@ import type { EntityManager } from "typeorm";
 import type { Account } from "../accounts/account.entity";
 import type { AccountRepository } from "../accounts/account.repository";
 import type { AuditEvent } from "../audit/audit.entity";
+import type { Principal } from "../../core/authorization";
+import { authorize, grantOf } from "../auth/principal";
 import { AppError } from "../errors/app-error";
 import { ErrorCode } from "../errors/error-code";
 import { resolveExpiry, type ExpiresIn } from "../keys/expiry";
@@ -57,9 +59,20 @@ function stale(detail: string): AppError {
 
 /**
  * Carries out a plan's steps inside the caller's transaction: all of them land, or (by throwing)
- * none. Limits and names are re-checked against the rows as they are now, under the account locks.
+ * none. Limits and names are re-checked against the rows as they are now, under the account locks,
+ * and every step is authorized for `applier` exactly as the same change made by hand would be
+ * (creating, changing, revoking or adopting each key), so a plan hands out nothing its applier could
+ * not have made itself.
  */
-export async function executePlan(tx: EntityManager, deps: ApplyDeps, plan: Pick<Plan, "changes">, stack: string, prior: StackState | null, now: number): Promise<ApplyOutcome> {
+export async function executePlan(
+  tx: EntityManager,
+  deps: ApplyDeps,
+  plan: Pick<Plan, "changes">,
+  stack: string,
+  prior: StackState | null,
+  now: number,
+  applier: Principal,
+): Promise<ApplyOutcome> {
   const changes = plan.changes;
   const accountIds = [...new Set(changes.map((c) => c.account))].sort();
   const locked = new Map<string, Account>((await deps.accounts.lockManyForKeyChange(tx, accountIds)).map((a) => [a.id, a]));
@@ -92,6 +105,7 @@ export async function executePlan(tx: EntityManager, deps: ApplyDeps, plan: Pick
       now,
       { name: stack, address: c.address },
     );
+    authorize(applier, { do: "key.create", key: grantOf(made.key) });
     inserts.push(made);
     out.secrets.set(c.address, made.secret);
     out.audit.push({ accountId: c.account, action: "key.create", target: made.key.id, details: { name: d.name, type: d.type, stack, address: c.address } });
@@ -112,11 +126,13 @@ export async function executePlan(tx: EntityManager, deps: ApplyDeps, plan: Pick
         changes.expiresAt = e.expiresAt;
       }
     }
+    authorize(applier, { do: "key.update", before: grantOf(k), after: grantOf({ ...k, ...changes }) });
     await deps.keys.update(tx, k.id, changes);
     out.audit.push({ accountId: c.account, action: "key.update", target: k.id, details: { fields: Object.keys(changes), stack, address: c.address } });
     return { ...k, ...changes };
   };
   const revoke = (c: PlannedChange, k: ApiKey) => {
+    authorize(applier, { do: "key.revoke", key: grantOf(k) });
     if (k.revokedAt === null) revokes.push(k.id);
     out.audit.push({ accountId: k.accountId, action: "key.revoke", target: k.id, details: { stack, address: c.address, reason: c.actionReason ?? c.action } });
   };
@@ -159,6 +175,8 @@ export async function executePlan(tx: EntityManager, deps: ApplyDeps, plan: Pick
         const k = owned(c, true);
         if (k.accountId !== c.account) throw stale(`Key ${k.id} belongs to another account than ${c.address}.`);
         if (statusOf(k, now) !== "active") throw stale(`Key ${k.id} to import into ${c.address} is ${statusOf(k, now)}.`);
+        // Adopting a key hands its control to whoever applies the stack later: only a key's equal may do it.
+        authorize(applier, { do: "key.import", key: grantOf(k) });
         await deps.keys.update(tx, k.id, { stack, stackAddress: c.address });
         out.audit.push({ accountId: k.accountId, action: "key.import", target: k.id, details: { stack, address: c.address } });
         const updated = await update(c, { ...k, stack, stackAddress: c.address });
@@ -168,6 +186,7 @@ export async function executePlan(tx: EntityManager, deps: ApplyDeps, plan: Pick
       }
       case "move": {
         const k = owned(c);
+        authorize(applier, { do: "key.update", before: grantOf(k), after: grantOf(k) });
         if (c.previousAddress) state.delete(c.previousAddress);
         await deps.keys.update(tx, k.id, { stackAddress: c.address });
         const updated = await update(c, { ...k, stackAddress: c.address });
@@ -177,6 +196,7 @@ export async function executePlan(tx: EntityManager, deps: ApplyDeps, plan: Pick
       }
       case "forget": {
         const k = c.keyId ? existing.get(c.keyId) : undefined;
+        if (k) authorize(applier, { do: "key.update", before: grantOf(k), after: grantOf(k) });
         if (k && k.stack === stack) await deps.keys.update(tx, k.id, { stack: null, stackAddress: null });
         out.resources.push({ address: c.address, action: c.action, key_id: c.keyId ?? null });
         state.delete(c.address);

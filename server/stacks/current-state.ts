@@ -1,3 +1,4 @@
+import { stackMayHold } from "../../core/authorization";
 import type { AccountRepository } from "../accounts/account.repository";
 import type { ApiKey } from "../keys/key.entity";
 import { statusOf, type KeyRepository } from "../keys/key.repository";
@@ -22,25 +23,28 @@ const KEY_ID = /^key_[0-9A-Za-z]{24}$/;
 /**
  * Fetches, in a handful of batched queries, everything `plan()` needs to know about the world:
  * the live rows behind the state (refresh), the accounts' limits, counts and active names, and the
- * keys data sources and import blocks point at.
+ * keys data sources and import blocks point at. A plan reads only what its stack's owner may hold
+ * (`stackMayHold`): another account's keys and the account itself are left out, so the plan reports
+ * them exactly as if they did not exist.
  */
 export async function loadCurrentState(
   deps: { keys: KeyRepository; accounts: AccountRepository },
   stack: string,
+  owner: string | null,
   state: StackState | null,
   desired: DesiredConfig,
   now: number,
   tempKeyCap: number,
-  grantorScopes: string[] | null,
 ): Promise<CurrentState> {
   const inputs = planInputs(desired, state);
+  const visible = (account: string) => stackMayHold(owner, account);
   // Live rows and the accounts' limits/names are independent reads: issued together, the per-account
   // ones side by side on the pool (names and counts in one query per account).
   const rowsRead = deps.keys.findByIds([...new Set([...inputs.keyIds, ...inputs.lookupIds])].filter((id) => KEY_ID.test(id)));
   rowsRead.catch(() => undefined); // awaited below
-  const found = await deps.accounts.findMany(inputs.accounts);
+  const found = await deps.accounts.findMany(inputs.accounts.filter(visible));
   const loaded = await Promise.all(found.map(async (a) => ({ a, active: await deps.keys.activeNamesAndCounts(a.id, now) })));
-  const rows = await rowsRead;
+  const rows = (await rowsRead).filter((k) => visible(k.accountId));
   const byId: Record<string, LiveKey> = {};
   for (const k of rows) byId[k.id] = toLiveKey(k, now);
 
@@ -56,10 +60,12 @@ export async function loadCurrentState(
   const byName: Record<string, LiveKey> = {};
   for (const accountAndName of inputs.lookupNames) {
     const slash = accountAndName.indexOf("/");
-    const k = await deps.keys.findByName(accountAndName.slice(0, slash), accountAndName.slice(slash + 1), now);
+    const account = accountAndName.slice(0, slash);
+    if (!visible(account)) continue;
+    const k = await deps.keys.findByName(account, accountAndName.slice(slash + 1), now);
     if (k) byName[accountAndName] = toLiveKey(k, now);
   }
   const liveKeys: Record<string, LiveKey> = {};
   for (const id of inputs.keyIds) if (byId[id]) liveKeys[id] = byId[id];
-  return { stack, state, liveKeys, accounts, lookups: { byId, byName }, tempKeyCap, grantorScopes };
+  return { stack, state, liveKeys, accounts, lookups: { byId, byName }, tempKeyCap };
 }

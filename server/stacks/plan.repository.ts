@@ -212,6 +212,12 @@ export class PlanRepository {
     return rows.length ? toPlan(rows[0], await decodeBody(rows[0].body)) : null;
   }
 
+  /** The stack (its stored key) a plan belongs to, or null: enough to authorize before reading the body. */
+  async findStack(id: string): Promise<string | null> {
+    const rows: Row[] = await this.store.manager.query("SELECT stack FROM plans WHERE id = ?", [id]);
+    return rows.length ? String(rows[0].stack) : null;
+  }
+
   /** A plan without its Terraform JSON pieces (for an apply): most of a big plan's body is never inflated or parsed. */
   async findSteps(id: string): Promise<StoredPlan<PlanSteps> | null> {
     const rows: Row[] = await this.store.manager.query(`SELECT ${LIGHT}, body FROM plans WHERE id = ?`, [id]);

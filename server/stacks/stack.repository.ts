@@ -57,8 +57,12 @@ export class StackRepository {
     return rows.length ? toStack(rows[0]) : null;
   }
 
-  async list(): Promise<StackRow[]> {
-    const rows: Row[] = await this.store.manager.query(`SELECT ${COLUMNS} FROM stacks ORDER BY name`);
+  /** Every stack, or only those of one owning account (see stack-ref.ts). */
+  async list(ownerAccount?: string): Promise<StackRow[]> {
+    const rows: Row[] =
+      ownerAccount === undefined
+        ? await this.store.manager.query(`SELECT ${COLUMNS} FROM stacks ORDER BY name`)
+        : await this.store.manager.query(`SELECT ${COLUMNS} FROM stacks WHERE name LIKE ? ORDER BY name`, [`${ownerAccount}/%`]);
     return rows.map(toStack);
   }
 

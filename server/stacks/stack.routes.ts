@@ -1,13 +1,13 @@
 import { route } from "../http/route";
-import { NoBody, PlanBody, PlanQuery, UnlockBody } from "./stack.schemas";
+import { NoBody, PlanBody, PlanQuery, StackOwnerQuery, UnlockBody } from "./stack.schemas";
 import type { StackService } from "./stack.service";
 
 export function stackRoutes(stacks: StackService, planConfigLimitBytes: number) {
   return [
     route({
-      method: "post", path: "/v1/stacks/:stack/plans", tag: "stacks", status: 201, body: PlanBody, bodyLimit: planConfigLimitBytes,
+      method: "post", path: "/v1/stacks/:stack/plans", tag: "stacks", status: 201, body: PlanBody, query: StackOwnerQuery, bodyLimit: planConfigLimitBytes,
       summary: "Plan a stack's Terraform JSON configuration against its state and the live keys. Stored for 24 hours; 422 PLAN_FAILED when a policy is violated.",
-      handler: (c) => stacks.plan(c, c.params.stack, c.body),
+      handler: (c) => stacks.plan(c, c.params.stack, c.body, c.query.owner),
     }),
     route({
       method: "get", path: "/v1/plans/:planId", tag: "stacks", query: PlanQuery,
@@ -26,17 +26,21 @@ export function stackRoutes(stacks: StackService, planConfigLimitBytes: number) 
       summary: "Apply a stored plan, once, atomically. Returns the secrets of keys this apply created or regenerated — and only those.",
       handler: (c) => stacks.apply(c, c.params.planId),
     }),
-    route({ method: "get", path: "/v1/stacks", tag: "stacks", summary: "Stacks visible to the caller.", handler: (c) => stacks.list(c) }),
-    route({ method: "get", path: "/v1/stacks/:stack", tag: "stacks", summary: "A stack: serial, lineage, lock, resources and recent plans.", handler: (c) => stacks.get(c, c.params.stack) }),
+    route({ method: "get", path: "/v1/stacks", tag: "stacks", summary: "Stacks visible to the caller: an account key's own account's, every owner's for the operator.", handler: (c) => stacks.list(c) }),
     route({
-      method: "get", path: "/v1/stacks/:stack/state", tag: "stacks",
-      summary: "The stack's state as Terraform state JSON (version 4), without secrets.",
-      handler: (c) => stacks.state(c, c.params.stack),
+      method: "get", path: "/v1/stacks/:stack", tag: "stacks", query: StackOwnerQuery,
+      summary: "A stack: serial, lineage, lock, resources and recent plans.",
+      handler: (c) => stacks.get(c, c.params.stack, c.query.owner),
     }),
     route({
-      method: "delete", path: "/v1/stacks/:stack/lock", tag: "stacks", body: UnlockBody,
+      method: "get", path: "/v1/stacks/:stack/state", tag: "stacks", query: StackOwnerQuery,
+      summary: "The stack's state as Terraform state JSON (version 4), without secrets.",
+      handler: (c) => stacks.state(c, c.params.stack, c.query.owner),
+    }),
+    route({
+      method: "delete", path: "/v1/stacks/:stack/lock", tag: "stacks", body: UnlockBody, query: StackOwnerQuery,
       summary: "Force-unlock a stack whose lock is held by a crashed operation (give the lock id).",
-      handler: (c) => stacks.forceUnlock(c, c.params.stack, c.body.lock_id),
+      handler: (c) => stacks.forceUnlock(c, c.params.stack, c.body.lock_id, c.query.owner),
     }),
   ];
 }

@@ -20,3 +20,13 @@ export const PlanQuery = Type.Object(
 
 export const UnlockBody = Type.Object({ lock_id: Type.String({ minLength: 1, maxLength: 64 }) }, { additionalProperties: false });
 export const NoBody = Type.Object({}, { additionalProperties: false });
+
+/** Another owner's stack, for the operator: `?owner=acme` names account acme's stack of that name. */
+export const StackOwnerQuery = Type.Object(
+  {
+    owner: Type.Optional(
+      Type.String({ pattern: "^[a-z0-9-]{1,64}$", description: "Operator only: the account that owns the stack (default: the caller's own namespace)." }),
+    ),
+  },
+  { additionalProperties: false },
+);

@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
 import type { AccountRepository } from "../accounts/account.repository";
 import type { AuditRepository } from "../audit/audit.repository";
-import { actorOf, holdsScope, type ApiScope, type Principal } from "../auth/principal";
+import { may, notFound, type Principal } from "../../core/authorization";
+import { actorOf, authorize } from "../auth/principal";
 import type { Settings } from "../config";
 import { AppError } from "../errors/app-error";
 import { ErrorCode } from "../errors/error-code";
@@ -21,10 +22,11 @@ import { renderPlanText } from "../reconciler/render/plan-text";
 import { parseConfig } from "../reconciler/tf-config.parser";
 import type { Store } from "../store/store";
 import { executePlan } from "./apply.executor";
-import { loadCurrentState, stateAccounts } from "./current-state";
+import { loadCurrentState } from "./current-state";
 import { planInputs } from "../reconciler/plan-inputs";
 import type { PlanRepository, PlanSteps, StoredPlan } from "./plan.repository";
 import type { StackLock, StackRepository, StackRow } from "./stack.repository";
+import { parseStackKey, stackKey, type StackRef } from "../../core/stack-ref";
 import { renderTerraformState } from "./terraform-state";
 
 export interface PlanRequest {
@@ -53,23 +55,24 @@ export class StackService {
     private readonly clock: () => number,
   ) {}
 
-  /** An account key may act on a stack only when every resource it touches is in its own account. */
-  private authorizeAccounts(p: Principal, accounts: string[], scope: ApiScope): void {
-    if (p.kind === "operator") return;
-    if (!holdsScope(p.key.scopes, scope)) throw new AppError(ErrorCode.FORBIDDEN, `This key lacks the ${scope} scope.`);
-    const foreign = accounts.filter((a) => a !== p.key.accountId);
-    if (foreign.length) throw new AppError(ErrorCode.FORBIDDEN, "This stack spans accounts other than the key's own; it needs the operator token.");
+  /**
+   * The stack a request names: in the caller's own namespace (an account key's account, or the
+   * operator's), or — for the operator only — another owner's, given as `?owner=`.
+   */
+  private refFor(p: Principal, name: string, owner: string | undefined): StackRef {
+    return { owner: owner ?? (p.kind === "key" ? p.account : null), name };
   }
 
-  private visible(p: Principal, row: StackRow): boolean {
-    if (p.kind === "operator") return true;
-    const accounts = stateAccounts(row.state);
-    return accounts.length > 0 && accounts.every((a) => a === p.key.accountId);
+  /** Authorizes an action on a stack; a stack the caller may not see is "not found", like a missing one. */
+  private authorizeStack(p: Principal, action: "stack.read" | "stack.plan" | "stack.apply" | "stack.unlock", ref: StackRef, missing: string): void {
+    const d = may(p, { do: action, owner: ref.owner });
+    if (!d.ok) throw new AppError(d.code === "NOT_FOUND" ? ErrorCode.NOT_FOUND : ErrorCode[d.code], d.code === "NOT_FOUND" ? missing : d.detail);
   }
 
-  async plan(ctx: CallContext, stack: string, req: PlanRequest) {
-    if (ctx.principal.kind === "key" && !holdsScope(ctx.principal.key.scopes, "keys:read")) throw new AppError(ErrorCode.FORBIDDEN, "This key lacks the keys:read scope.");
-    const stored = await this.planStack(ctx, stack, req);
+  async plan(ctx: CallContext, stack: string, req: PlanRequest, owner?: string) {
+    const ref = this.refFor(ctx.principal, stack, owner);
+    this.authorizeStack(ctx.principal, "stack.plan", ref, notFound.stack(stack));
+    const stored = await this.planStack(ctx, ref, req);
     const p = stored.plan;
     // Large plans: the Terraform JSON document is serialized once, chunk by chunk into storage, and sent from there.
     const terraformJson = await this.plans.insert(stored, jsonChunks(renderPlanJson(p)));
@@ -90,8 +93,9 @@ export class StackService {
    * Parses the config, reads the state and the live rows, plans. Its own frame, so none of those
    * (tens of MB for a big stack) outlives it while the plan is serialized, stored and sent.
    */
-  private async planStack(ctx: CallContext, stack: string, req: PlanRequest): Promise<StoredPlan> {
+  private async planStack(ctx: CallContext, ref: StackRef, req: PlanRequest): Promise<StoredPlan> {
     const now = this.clock();
+    const stack = stackKey(ref);
     // The stack row (state: megabytes for a big stack) is read while the config is parsed.
     const rowRead = this.stacks.find(stack);
     rowRead.catch(() => undefined); // observed below; never an unhandled rejection if parsing throws
@@ -99,9 +103,7 @@ export class StackService {
     const row = await rowRead;
     const state = row && row.serial > 0 ? row.state : null;
     const accounts = planInputs(desired, state).accounts;
-    this.authorizeAccounts(ctx.principal, accounts, "keys:read");
-    const grantor = ctx.principal.kind === "key" ? ctx.principal.key.scopes : null;
-    const current = await loadCurrentState({ keys: this.keys, accounts: this.accounts }, stack, state, desired, now, this.settings.tempKeyCap, grantor);
+    const current = await loadCurrentState({ keys: this.keys, accounts: this.accounts }, stack, ref.owner, state, desired, now, this.settings.tempKeyCap);
     const p = computePlan(desired, current, now, { refresh: req.refresh, destroy: req.destroy, replace: req.replace, target: req.target });
     refuseOversizedAddresses(p);
     return {
@@ -112,30 +114,33 @@ export class StackService {
   }
 
   private planView(sp: StoredPlan, withTerraform = true) {
+    const ref = parseStackKey(sp.stack);
     return {
-      id: sp.id, stack: sp.stack, serial: sp.serial, lineage: sp.lineage, created_at: new Date(sp.createdAt).toISOString(),
+      id: sp.id, stack: ref.name, owner: ref.owner, serial: sp.serial, lineage: sp.lineage, created_at: new Date(sp.createdAt).toISOString(),
       expires_at: new Date(sp.expiresAt).toISOString(), applied_at: sp.appliedAt === null ? null : new Date(sp.appliedAt).toISOString(),
-      errored: sp.errored, has_changes: sp.hasChanges, summary: sp.plan.summary, diagnostics: sp.plan.diagnostics,
+      errored: sp.errored, has_changes: sp.hasChanges, summary: sp.plan.summary, diagnostics: sp.plan.diagnostics, applier: sp.plan.applier ?? null,
       terraform: withTerraform ? renderPlanJson(sp.plan) : undefined,
     };
   }
 
-  private async requirePlan(ctx: CallContext, id: string, scope: ApiScope): Promise<StoredPlan>;
-  private async requirePlan(ctx: CallContext, id: string, scope: ApiScope, steps: "steps"): Promise<StoredPlan<PlanSteps>>;
-  private async requirePlan(ctx: CallContext, id: string, scope: ApiScope, steps?: "steps"): Promise<StoredPlan<PlanSteps>> {
+  /** A stored plan the caller may act on; another owner's plan is "not found", like a missing one. */
+  private async requirePlan(ctx: CallContext, id: string, action: "stack.read" | "stack.apply"): Promise<StoredPlan>;
+  private async requirePlan(ctx: CallContext, id: string, action: "stack.read" | "stack.apply", steps: "steps"): Promise<StoredPlan<PlanSteps>>;
+  private async requirePlan(ctx: CallContext, id: string, action: "stack.read" | "stack.apply", steps?: "steps"): Promise<StoredPlan<PlanSteps>> {
+    // Authorized on the plan's light columns first: a plan the caller may not see is never inflated.
+    const owner = await this.plans.findStack(id);
+    if (owner === null) throw new AppError(ErrorCode.NOT_FOUND, notFound.plan(id));
+    this.authorizeStack(ctx.principal, action, parseStackKey(owner), notFound.plan(id));
     const sp = steps ? await this.plans.findSteps(id) : await this.plans.find(id);
-    if (!sp || (ctx.principal.kind === "key" && sp.accounts.some((a) => ctx.principal.kind === "key" && a !== ctx.principal.key.accountId))) {
-      throw new AppError(ErrorCode.NOT_FOUND, `Plan ${id} not found`);
-    }
-    this.authorizeAccounts(ctx.principal, sp.accounts, scope);
+    if (!sp) throw new AppError(ErrorCode.NOT_FOUND, notFound.plan(id));
     return sp;
   }
 
   async getPlan(ctx: CallContext, id: string, format: "json" | "text" | "markdown" = "json") {
-    const sp = await this.requirePlan(ctx, id, "keys:read");
+    const sp = await this.requirePlan(ctx, id, "stack.read");
     if (format === "text") return { text: renderPlanText(sp.plan), type: "text/plain" };
     if (format === "markdown") {
-      return { text: renderPlanMarkdown(sp.plan, { stack: sp.stack, planId: sp.id, applyCommand: `keyform apply --plan ${sp.id}` }), type: "text/markdown" };
+      return { text: renderPlanMarkdown(sp.plan, { stack: parseStackKey(sp.stack).name, planId: sp.id, applyCommand: `keyform apply --plan ${sp.id}` }), type: "text/markdown" };
     }
     return this.planView(sp);
   }
@@ -170,7 +175,7 @@ export class StackService {
 
   async apply(ctx: CallContext, id: string) {
     // The apply needs the plan's steps, not its Terraform JSON (most of a big plan's body).
-    const sp = await this.requirePlan(ctx, id, "keys:manage", "steps");
+    const sp = await this.requirePlan(ctx, id, "stack.apply", "steps");
     const now = this.clock();
     if (sp.appliedAt !== null) throw new AppError(ErrorCode.PLAN_ALREADY_APPLIED, `Plan ${id} was applied at ${new Date(sp.appliedAt).toISOString()}.`);
     if (sp.errored) throw new AppError(ErrorCode.PLAN_FAILED, `Plan ${id} has errors and cannot be applied.`, { diagnostics: sp.plan.diagnostics });
@@ -181,10 +186,10 @@ export class StackService {
     renew.unref();
     try {
       const result = await this.store.write(async (tx) => {
-        const outcome = await executePlan(tx, { keys: this.keys, accounts: this.accounts, keyService: this.keyService, tempKeyCap: this.settings.tempKeyCap }, sp.plan, sp.stack, prior.serial > 0 ? prior.state : null, now);
+        const outcome = await executePlan(tx, { keys: this.keys, accounts: this.accounts, keyService: this.keyService, tempKeyCap: this.settings.tempKeyCap }, sp.plan, sp.stack, prior.serial > 0 ? prior.state : null, now, ctx.principal);
         const outputs = evaluateOutputs(sp.plan.outputs, outcome.stateResources, outcome.secrets);
         const state: StackState = {
-          stack: sp.stack, lineage: prior.lineage, serial: prior.serial + 1, resources: outcome.stateResources,
+          stack: parseStackKey(sp.stack).name, lineage: prior.lineage, serial: prior.serial + 1, resources: outcome.stateResources,
           outputs: Object.fromEntries(outputs.map((o) => [o.name, { sensitive: o.sensitive, value: o.sensitive ? null : (o.value ?? null) }])),
         };
         if (!(await this.stacks.saveStateAndUnlock(tx, sp.stack, lock.id, prior.serial, state, now))) {
@@ -200,9 +205,11 @@ export class StackService {
       });
       this.cache.invalidate(result.outcome.touchedKeyIds);
       this.metrics.applies.inc({ outcome: "applied" });
+      const ref = parseStackKey(sp.stack);
       return {
         plan_id: sp.id,
-        stack: sp.stack,
+        stack: ref.name,
+        owner: ref.owner,
         lineage: result.state.lineage,
         serial: result.state.serial,
         summary: sp.plan.summary,
@@ -223,26 +230,33 @@ export class StackService {
   }
 
   async list(ctx: CallContext) {
-    const rows = (await this.stacks.list()).filter((r) => this.visible(ctx.principal, r));
+    const p = ctx.principal;
+    // Every owner's stacks for the operator; an account key sees its own account's (if it may read them).
+    const owner = p.kind === "key" ? p.account : undefined;
+    if (owner !== undefined) authorize(p, { do: "stack.read", owner });
+    const rows = await this.stacks.list(owner);
     return { stacks: rows.map((r) => this.stackSummary(r)) };
   }
 
   private stackSummary(r: StackRow) {
+    const ref = parseStackKey(r.name);
     return {
-      name: r.name, lineage: r.lineage, serial: r.serial, resources: r.state.resources.length,
+      name: ref.name, owner: ref.owner, lineage: r.lineage, serial: r.serial, resources: r.state.resources.length,
       lock: r.lock ? lockView(r.lock) : null, created_at: new Date(r.createdAt).toISOString(), updated_at: new Date(r.updatedAt).toISOString(),
     };
   }
 
-  private async requireStack(ctx: CallContext, name: string): Promise<StackRow> {
-    const row = await this.stacks.find(name);
-    if (!row || !this.visible(ctx.principal, row)) throw new AppError(ErrorCode.NOT_FOUND, `Stack ${name} not found`);
+  private async requireStack(ctx: CallContext, name: string, owner: string | undefined, action: "stack.read" | "stack.unlock"): Promise<StackRow> {
+    const ref = this.refFor(ctx.principal, name, owner);
+    this.authorizeStack(ctx.principal, action, ref, notFound.stack(name));
+    const row = await this.stacks.find(stackKey(ref));
+    if (!row) throw new AppError(ErrorCode.NOT_FOUND, notFound.stack(name));
     return row;
   }
 
-  async get(ctx: CallContext, name: string) {
-    const row = await this.requireStack(ctx, name);
-    const plans = await this.plans.listForStack(name, 20);
+  async get(ctx: CallContext, name: string, owner?: string) {
+    const row = await this.requireStack(ctx, name, owner, "stack.read");
+    const plans = await this.plans.listForStack(row.name, 20);
     return {
       stack: {
         ...this.stackSummary(row),
@@ -256,17 +270,16 @@ export class StackService {
     };
   }
 
-  async state(ctx: CallContext, name: string) {
-    const row = await this.requireStack(ctx, name);
-    return renderTerraformState({ ...row.state, lineage: row.lineage, serial: row.serial });
+  async state(ctx: CallContext, name: string, owner?: string) {
+    const row = await this.requireStack(ctx, name, owner, "stack.read");
+    return renderTerraformState({ ...row.state, stack: name, lineage: row.lineage, serial: row.serial });
   }
 
-  async forceUnlock(ctx: CallContext, name: string, lockId: string) {
-    const row = await this.requireStack(ctx, name);
-    this.authorizeAccounts(ctx.principal, stateAccounts(row.state), "keys:manage");
+  async forceUnlock(ctx: CallContext, name: string, lockId: string, owner?: string) {
+    const row = await this.requireStack(ctx, name, owner, "stack.unlock");
     if (!row.lock) throw new AppError(ErrorCode.LOCK_ID_MISMATCH, `Stack ${name} is not locked.`);
     if (row.lock.id !== lockId) throw new AppError(ErrorCode.LOCK_ID_MISMATCH, `Stack ${name} is locked by ${row.lock.id}, not ${lockId}.`, { lock: lockView(row.lock) });
-    if (!(await this.stacks.releaseLock(name, lockId))) throw new AppError(ErrorCode.LOCK_ID_MISMATCH, `Lock ${lockId} was already released.`);
+    if (!(await this.stacks.releaseLock(row.name, lockId))) throw new AppError(ErrorCode.LOCK_ID_MISMATCH, `Lock ${lockId} was already released.`);
     return { unlocked: true, lock: lockView(row.lock) };
   }
 }

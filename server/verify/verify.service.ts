@@ -1,4 +1,5 @@
-import { holdsScope, type Principal } from "../auth/principal";
+import { holdsScope, may } from "../../core/authorization";
+import { authorize, type Principal } from "../auth/principal";
 import { AppError } from "../errors/app-error";
 import { ErrorCode } from "../errors/error-code";
 import type { KeyResolver } from "../keys/key.resolver";
@@ -33,9 +34,7 @@ export class VerifyService {
   ) {}
 
   async verify(principal: Principal, input: VerifyInput, source: string): Promise<VerifyResult> {
-    if (principal.kind === "key" && !holdsScope(principal.key.scopes, "keys:verify")) {
-      throw new AppError(ErrorCode.FORBIDDEN, "This key lacks the keys:verify scope.");
-    }
+    authorize(principal, { do: "key.verify" });
     const result = await this.check(principal, input, source);
     this.onResult(result.code);
     return result;
@@ -46,7 +45,7 @@ export class VerifyService {
     const r = await this.resolver.resolve(input.key, now);
     if (r.kind === "malformed") return { valid: false, code: VerifyCode.MALFORMED };
     // Another account's key is indistinguishable from an unknown one.
-    if (r.kind === "unknown" || (principal.kind === "key" && r.key.accountId !== principal.key.accountId)) {
+    if (r.kind === "unknown" || !may(principal, { do: "key.verify", account: r.key.accountId }).ok) {
       return { valid: false, code: VerifyCode.NOT_FOUND };
     }
     const key = r.key;

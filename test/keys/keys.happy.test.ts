@@ -30,7 +30,7 @@ describe.each(STORE_KINDS)("key lifecycle on %s", (kind) => {
     expect(text).not.toContain(secret);
     expect(text).not.toMatch(/[0-9a-f]{64}/);
     expect(Object.keys(list.body.keys[0]).sort()).toEqual(
-      ["account", "created_at", "expires_at", "expires_in", "id", "last_used_at", "managed_by_stack", "masked", "name", "remaining_uses", "scopes", "status", "type", "uses"].sort(),
+      ["account", "created_at", "expires_at", "expires_in", "id", "last_used_at", "managed_by_stack", "managed_by_stack_owner", "masked", "name", "remaining_uses", "scopes", "status", "type", "uses"].sort(),
     );
 
     // verify
@@ -115,7 +115,7 @@ describe.each(STORE_KINDS)("key lifecycle on %s", (kind) => {
     const a = await h.key("incident", { name: "a" });
     const b = await h.key("incident", { name: "b", type: "temp" });
     const res = await h.as().post("/v1/accounts/incident/keys/revoke-all", {});
-    expect(res.body).toEqual({ revoked: 2 });
+    expect(res.body).toEqual({ revoked: 2, left: 0 });
     expect((await h.verify(a.secret)).body.code).toBe("NOT_FOUND");
     expect((await h.verify(b.secret)).body.code).toBe("NOT_FOUND");
     expect((await h.as().get("/v1/accounts/incident")).body.account).toMatchObject({ active_keys: 0, active_temp_keys: 0 });

@@ -113,7 +113,6 @@ export function currentWith(
     tweak?: Record<string, (k: LiveKey) => LiveKey | undefined>;
     extraLive?: LiveKey[];
     outputs?: Record<string, { sensitive: boolean; value: unknown }>;
-    grantorScopes?: string[] | null;
     tempKeyCap?: number;
   } = {},
 ): CurrentState {
@@ -146,7 +145,6 @@ export function currentWith(
     accounts,
     lookups: { byId: { ...liveKeys }, byName: Object.fromEntries(Object.values(liveKeys).filter((k): k is LiveKey => !!k).map((k) => [`${k.account}/${k.name}`, k])) },
     tempKeyCap: opts.tempKeyCap ?? 5,
-    grantorScopes: opts.grantorScopes === undefined ? null : opts.grantorScopes,
   };
 }
 

@@ -110,17 +110,22 @@ describe("plan(): policy diagnostics", () => {
     expect(policyError({ t: { name: "t", type: "temp", expires_in: "30d" } }, currentWith([]), A("t")).error.summary).toBe("Temp keys take no expiry");
   });
 
-  test("scopes the calling key does not hold", () => {
-    const current = currentWith([], { grantorScopes: ["keys:manage", "alerts:send"] });
-    ok(planFor({ ci: { name: "ci", scopes: ["alerts:send", "keys:read"] } }, current));
-    const { error } = policyError({ ci: { name: "ci", scopes: ["alerts:send", "billing:write"] } }, current, A("ci"));
-    expect(error).toMatchObject({ summary: "Scopes not held", code: "FORBIDDEN" });
-    expect(error.detail).toContain('"billing:write"');
-    expect(error.detail).not.toContain('"alerts:send"');
+  test("planning judges no grant: any scope can be planned, and the plan states what its applier needs", () => {
+    const plan = ok(planFor({ ci: { name: "ci", scopes: ["billing:write", "alerts:send"], expires_in: "90d" } }, currentWith([])));
+    expect(plan.applier).toEqual({
+      accounts: ["acme"],
+      scopes: ["alerts:send", "billing:write"],
+      lifetime: { expires_at_or_later: null, lives_at_least: "90d" },
+      creates_keys: true,
+    });
   });
 
-  test("the operator (grantorScopes null) may grant any scope", () => {
-    ok(planFor({ ci: { name: "ci", scopes: ["billing:write"] } }, currentWith([], { grantorScopes: null })));
+  test("the applier must outlive every key it touches: a never-expiring key needs a never-expiring applier", () => {
+    const plan = ok(planFor({ ci: { name: "ci", scopes: ["keys:read"], expires_in: "never" } }, currentWith([])));
+    expect(plan.applier.lifetime).toEqual({ never: true });
+    const current = currentWith([{ address: "keyform_api_key.old", name: "old", scopes: ["ops:page"] }]);
+    const deleting = ok(planFor({}, current));
+    expect(deleting.applier).toMatchObject({ accounts: ["acme"], scopes: ["ops:page"], creates_keys: false });
   });
 
   test("unknown account", () => {

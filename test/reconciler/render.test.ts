@@ -123,6 +123,8 @@ describe("renderPlanText", () => {
         "",
         "Plan: 1 to add, 0 to change, 0 to destroy.",
         "",
+        "To apply this plan: keys:manage on account acme; a credential living at least 90d past the apply; not a temp key.",
+        "",
         "Changes to Outputs:",
         "  + ci_key = (sensitive value)",
       ),
@@ -146,6 +148,8 @@ describe("renderPlanText", () => {
         "    }",
         "",
         "Plan: 0 to add, 1 to change, 0 to destroy.",
+        "",
+        "To apply this plan: keys:manage on account acme; a credential that never expires.",
       ),
     );
   });
@@ -186,6 +190,8 @@ describe("renderPlanText", () => {
         "    }",
         "",
         "Plan: 1 to add, 0 to change, 1 to destroy.",
+        "",
+        "To apply this plan: keys:manage on account acme; a credential that never expires; not a temp key.",
       ),
     );
   });
@@ -224,6 +230,8 @@ describe("renderPlanText", () => {
         "    }",
         "",
         "Plan: 0 to add, 0 to change, 1 to destroy.",
+        "",
+        "To apply this plan: keys:manage on account acme; a credential that never expires.",
       ),
     );
   });

@@ -46,18 +46,23 @@ describe.each(STORE_KINDS)("stack rules on %s: plan expiry, lease expiry, who ma
   });
 
   it("an account key plans with keys:read, applies with keys:manage, and only within its own account", async () => {
-    const own = await h.as(reader).post("/v1/stacks/rules/plans", { config: cfg({ a: { name: "a" }, b: { name: "b" }, c: { name: "c" } }) });
+    const mine = (resources: Record<string, unknown>) => ({ ...cfg(resources), "//": { metadata: { stackName: "mine" } } });
+    const own = await h.as(reader).post("/v1/stacks/mine/plans", { config: mine({ m1: { name: "m1" }, m2: { name: "m2" } }) });
     expect(own.status).toBe(201);
     const denied = await h.as(reader).post(`/v1/plans/${own.body.id}/apply`, {});
     expect(denied.status).toBe(403);
     expect(denied.body.code).toBe("FORBIDDEN");
     expect((await h.as(manager).post(`/v1/plans/${own.body.id}/apply`, {})).status).toBe(200);
 
-    const spanning = cfg({ a: { name: "a" }, b: { name: "b" }, c: { name: "c" }, x: { name: "x", account: "other" } });
-    const refused = await h.as(manager).post("/v1/stacks/rules/plans", { config: spanning });
-    expect(refused.status).toBe(403);
-    expect(refused.body.code).toBe("FORBIDDEN");
-    expect((await h.as().post("/v1/stacks/rules/plans", { config: spanning })).status).toBe(201);
+    // Another account reads exactly like one that does not exist: the plan fails with the same diagnostic.
+    const refusedAs = async (account: string) => {
+      const res = await h.as(manager).post("/v1/stacks/mine/plans", { config: mine({ m1: { name: "m1" }, m2: { name: "m2" }, x: { name: "x", account } }) });
+      expect(res.status).toBe(422);
+      expect(res.body.code).toBe("PLAN_FAILED");
+      return res.body.diagnostics.filter((d: { severity: string }) => d.severity === "error").map((d: { summary: string; detail: string }) => [d.summary, d.detail.replace(account, "ACCOUNT")]);
+    };
+    expect(await refusedAs("other")).toEqual(await refusedAs("ghost"));
+    expect((await h.as().post("/v1/stacks/spanning/plans", { config: cfg({ x: { name: "x", account: "other" }, y: { name: "y" } }) })).status).toBe(201);
   });
 
   it("refuses a resource address longer than keyform stores (a huge for_each key) at plan time", async () => {

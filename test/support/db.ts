@@ -29,7 +29,9 @@ export async function freshDatabase(kind: StoreKind): Promise<TestDatabase> {
   }
   const name = `kf_test_${randomBytes(6).toString("hex")}`;
   const conn = await admin();
-  await conn.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin`);
+  // The server's default collation (case-insensitive on MySQL/MariaDB), as a user's database has it: keyform's
+  // migrations must make names compare the same way as on SQLite by themselves.
+  await conn.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4`);
   await conn.end();
   const u = new URL(MYSQL_BASE);
   u.pathname = `/${name}`;

@@ -1,4 +1,5 @@
 import type { Plan } from "../reconciler.types";
+import { applierSentence } from "../plan-applier";
 import { renderPlanText, summaryLine } from "./plan-text";
 
 export interface PlanMarkdownMeta {
@@ -27,6 +28,8 @@ export function renderPlanMarkdown(plan: Plan, meta: PlanMarkdownMeta): string {
   out.push(`<details><summary>${failed ? "Show output" : "Show plan"}</summary>`, "", "```diff", diffFormat(renderPlanText(plan)).trimEnd(), "```", "", "</details>", "");
   if (!failed && plan.hasChanges) {
     out.push("To apply this plan, run:", "", "```", meta.applyCommand, "```", "");
+    const needs = plan.applier ? applierSentence(plan.applier) : null;
+    if (needs) out.push(escapeMd(needs), "");
   }
   const diags = plan.diagnostics;
   if (diags.length) {

@@ -1,3 +1,4 @@
+import { applierSentence } from "../plan-applier";
 import type { Diagnostic, KeyValues, OutputChangeEntry, Plan, ResourceChangeEntry } from "../reconciler.types";
 
 /**
@@ -83,6 +84,9 @@ export function renderPlanText(plan: Plan): string {
       out.push(...renderBlock(e, kindOf(e), e.change.replace_paths ?? []), "");
     }
     out.push(summaryLine(plan));
+    // Old stored plans have no applier statement.
+    const needs = plan.applier ? applierSentence(plan.applier) : null;
+    if (needs) out.push("", needs);
   }
 
   if (outputChanges.length) {
