@@ -9,7 +9,7 @@ import { ErrorCode } from "./errors/error-code";
 import { errorMiddleware, reportError, writeProblem } from "./errors/error.middleware";
 import { fastLane } from "./http/fast-lane";
 import type { RouteDef } from "./http/route";
-import { mountRoutes } from "./http/router";
+import { bearerToken, clientAddress, mountRoutes, type TrustProxy } from "./http/router";
 import { keyRoutes } from "./keys/key.routes";
 import { stackRoutes } from "./stacks/stack.routes";
 import { verifyRoutes } from "./verify/verify.routes";
@@ -90,9 +90,10 @@ export function createApp(s: Services): App {
       next(err instanceof AppError ? err : new AppError(ErrorCode.STORE_UNAVAILABLE, "The key store is unreachable."));
     }
   });
-  app.get("/metrics", async (_req, res, next) => {
+  app.get("/metrics", async (req, res, next) => {
     res.locals.route = "/metrics";
     try {
+      await s.auth.authorizeMetrics(bearerToken(req), clientAddress(req, app.get("trust proxy fn") as TrustProxy));
       res.type(s.metrics.registry.contentType).send(await s.metrics.registry.metrics());
     } catch (err) {
       next(err);

@@ -4,6 +4,8 @@ import { isValidBrand } from "./keys/key-secret";
 export interface Settings {
   brand: string;
   adminToken: string | null;
+  /** When set, GET /metrics requires it (or the operator token) as a bearer token. */
+  metricsToken: string | null;
   trustProxy: string | boolean | number;
   /** Milliseconds a replica may answer a verification from memory; at most 1000. */
   verifyCacheTtlMs: number;
@@ -28,6 +30,7 @@ export interface Settings {
 export const DEFAULT_SETTINGS: Settings = {
   brand: "kf",
   adminToken: null,
+  metricsToken: null,
   trustProxy: false,
   verifyCacheTtlMs: 1000,
   tempKeyTtlMs: 5 * 60 * 1000,
@@ -70,6 +73,7 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): Settings 
     ...DEFAULT_SETTINGS,
     brand,
     adminToken: env.KEYFORM_ADMIN_TOKEN || null,
+    metricsToken: env.KEYFORM_METRICS_TOKEN || null,
     trustProxy: trustProxy(env.KEYFORM_TRUST_PROXY),
     verifyCacheTtlMs: int(env, "KEYFORM_VERIFY_CACHE_TTL", DEFAULT_SETTINGS.verifyCacheTtlMs, 0, 1000),
     tempKeyTtlMs: int(env, "KEYFORM_TEMP_KEY_TTL_SECONDS", 300, 1, 86400) * 1000,

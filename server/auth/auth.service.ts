@@ -16,6 +16,7 @@ const digest = (s: string): Buffer => (oneShot ? oneShot("sha256", s, "buffer") 
 /** Turns the presented credential into a principal, or a 401 that never says why. */
 export class AuthService {
   private readonly adminDigest: Buffer | null;
+  private readonly metricsDigest: Buffer | null;
 
   constructor(
     settings: Settings,
@@ -26,11 +27,27 @@ export class AuthService {
     private readonly clock: () => number,
   ) {
     this.adminDigest = settings.adminToken ? digest(settings.adminToken) : null;
+    this.metricsDigest = settings.metricsToken ? digest(settings.metricsToken) : null;
   }
 
   /** Constant-time comparison: both sides are hashed to equal length first. */
   isOperatorToken(token: string): boolean {
     return this.adminDigest !== null && timingSafeEqual(digest(token), this.adminDigest);
+  }
+
+  /**
+   * GET /metrics: open unless KEYFORM_METRICS_TOKEN is set; then that token or the operator's. Failures
+   * count against the address's failed-auth budget like any other.
+   */
+  async authorizeMetrics(token: string | undefined, source: string): Promise<void> {
+    if (this.metricsDigest === null) return;
+    const now = this.clock();
+    const wait = this.limiter.retryAfter(source, now);
+    if (wait > 0) throw rateLimited(wait);
+    if (token && (timingSafeEqual(digest(token), this.metricsDigest) || this.isOperatorToken(token))) return;
+    const retry = await this.limiter.recordFailure(source, now);
+    if (retry > 0) throw rateLimited(retry);
+    throw new AppError(ErrorCode.UNAUTHORIZED, "Missing or invalid credentials.");
   }
 
   async authenticate(token: string | undefined, source: string): Promise<Principal> {

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Request, Response } from "express";
 import type { AuthService } from "../auth/auth.service";
 import { RawJson, type RouteDef } from "./route";
-import { clientAddress, isPlainJson, readPlainJson, routeRunner, type TrustProxy } from "./router";
+import { authenticateRequest, clientAddress, isPlainJson, readPlainJson, routeRunner, type TrustProxy } from "./router";
 
 export interface FastLaneOptions {
   /** Routes served below Express: POST routes without path parameters that declare `fastLane`. */
@@ -33,7 +33,7 @@ export function fastLane(opts: FastLaneOptions): (req: IncomingMessage, res: Ser
   const lanes = new Map(
     opts.routes.map((def) => {
       if (def.method !== "post" || def.path.includes(":")) throw new Error(`route ${def.method} ${def.path} cannot take the fast lane`);
-      return [def.path, { def, run: routeRunner(def, opts.auth), limit: def.bodyLimit ?? opts.bodyLimitBytes, status: def.status ?? 200 }] as const;
+      return [def.path, { def, run: routeRunner(def), limit: def.bodyLimit ?? opts.bodyLimitBytes, status: def.status ?? 200 }] as const;
     }),
   );
   return (req, res) => {
@@ -43,10 +43,14 @@ export function fastLane(opts: FastLaneOptions): (req: IncomingMessage, res: Ser
     const path = lane.def.path;
     const id = opts.begin(req, res, path);
     opts.headers(res);
-    readPlainJson(req, (err, body) => {
-      if (err) return opts.fail(err, path, res, id);
-      // Routes in the lane never use Express's req/res API (RouteDef.fastLane).
-      lane.run({ req: req as Request, res: res as Response, params: {}, query: {}, body, source: clientAddress(req, opts.trust) }).then(
+    const source = clientAddress(req, opts.trust);
+    // As on Express: the caller is authenticated before the body is read.
+    authenticateRequest(lane.def, opts.auth, req, res, source)
+      .then((principal) => new Promise<unknown>((resolve, reject) => readPlainJson(req, (err, body) => (err ? reject(err) : resolve(body)))).then((body) =>
+        // Routes in the lane never use Express's req/res API (RouteDef.fastLane).
+        lane.run({ req: req as Request, res: res as Response, principal, params: {}, query: {}, body, source }),
+      ))
+      .then(
         (result) => {
           if (res.headersSent) return;
           if (result instanceof RawJson) throw new Error(`${path}: a fast-lane route cannot answer RawJson`);
@@ -61,8 +65,8 @@ export function fastLane(opts: FastLaneOptions): (req: IncomingMessage, res: Ser
           res.setHeader("Content-Length", Buffer.byteLength(text));
           res.end(text);
         },
-      ).catch((e: unknown) => opts.fail(e, path, res, id));
-    });
+      )
+      .catch((e: unknown) => opts.fail(e, path, res, id));
     return true;
   };
 }

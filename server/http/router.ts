@@ -1,7 +1,8 @@
-import type { IncomingMessage } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import proxyaddr from "proxy-addr";
 import express, { type Express, type NextFunction, type Request, type Response, type Router } from "express";
 import type { AuthService } from "../auth/auth.service";
+import type { Principal } from "../auth/principal";
 import { AppError } from "../errors/app-error";
 import { ErrorCode } from "../errors/error-code";
 import { RawJson, slices, type RouteDef, type StreamedJson } from "./route";
@@ -26,7 +27,7 @@ export function clientAddress(req: IncomingMessage, trust: TrustProxy): string {
   return ip.startsWith("::ffff:") ? ip.slice(7) : ip;
 }
 
-export function bearerToken(req: Request): string | undefined {
+export function bearerToken(req: IncomingMessage): string | undefined {
   const header = req.headers.authorization;
   if (typeof header === "string") {
     const m = /^Bearer\s+(\S+)\s*$/i.exec(header);
@@ -144,10 +145,11 @@ async function sendRawJson(res: Response, status: number, parts: Array<string | 
   res.end();
 }
 
-/** What a route needs from a request once its body is read: everything the router checks comes from here. */
+/** What a route needs from a request once its caller is known and its body is read. */
 export interface RouteInput {
   req: Request;
   res: Response;
+  principal: Principal;
   params: Record<string, string>;
   /** The parsed query string (`{}` for a URL without "?"). */
   query: object;
@@ -155,12 +157,31 @@ export interface RouteInput {
   source: string;
 }
 
-/** One declared route as a function: authenticate → check path params → validate body/query → handler. */
-export function routeRunner(def: RouteDef, auth: AuthService): (input: RouteInput) => Promise<unknown> {
+/**
+ * Who is calling, from the request's headers alone: the failed-auth limit and a refusal come before a
+ * byte of the body is read, so an unauthenticated caller cannot make the server read, buffer or parse
+ * a large body. On a refusal of a request that carries a body, the connection is closed after the
+ * answer rather than drained.
+ */
+export async function authenticateRequest(def: RouteDef, auth: AuthService, req: IncomingMessage, res: ServerResponse, source: string): Promise<Principal> {
+  if (def.auth === "none") return { kind: "anonymous" };
+  try {
+    return await auth.authenticate(bearerToken(req), source);
+  } catch (err) {
+    if (hasBody(req)) res.setHeader("Connection", "close");
+    throw err;
+  }
+}
+
+function hasBody(req: IncomingMessage): boolean {
+  return req.headers["transfer-encoding"] !== undefined || Number(req.headers["content-length"] ?? 0) > 0;
+}
+
+/** One declared route as a function: check path params → validate body/query → handler (the caller is authenticated). */
+export function routeRunner(def: RouteDef): (input: RouteInput) => Promise<unknown> {
   const validateBody = def.body ? bodyValidator(def.body) : null;
   const validateQuery = def.query ? queryValidator(def.query) : null;
-  return async ({ req, res, params, query: rawQuery, body: rawBody, source }) => {
-    const principal = def.auth === "none" ? { kind: "anonymous" as const } : await auth.authenticate(bearerToken(req), source);
+  return async ({ req, res, principal, params, query: rawQuery, body: rawBody, source }) => {
     for (const name in params) {
       const value = String(params[name]);
       const re = PARAM_PATTERNS[name];
@@ -180,24 +201,28 @@ export function routeRunner(def: RouteDef, auth: AuthService): (input: RouteInpu
   };
 }
 
-/** Registers declared routes on Express: parse the JSON body, run the route, send its result as JSON. */
+/** Registers declared routes on Express: authenticate, parse the JSON body, run the route, send its result as JSON. */
 export function mountRoutes(router: Router | Express, defs: RouteDef[], auth: AuthService, bodyLimitBytes: number): void {
   for (const def of defs) {
-    const run = routeRunner(def, auth);
+    const run = routeRunner(def);
     const limit = def.bodyLimit ?? bodyLimitBytes;
     const parseJson = fastJson(limit, express.json({ limit, strict: true, type: ["application/json", "application/*+json"] }));
+    const readBody = (req: Request, res: Response) => new Promise<void>((resolve, reject) => parseJson(req, res, (err?: unknown) => (err ? reject(err) : resolve())));
     const handle = async (req: Request, res: Response) => {
       res.locals.route = def.path;
+      const source = clientAddress(req, req.app.get("trust proxy fn") as TrustProxy);
+      const principal = await authenticateRequest(def, auth, req, res, source);
+      await readBody(req, res);
       // `req.query` re-parses the URL on every access: read it once, and not at all without a "?".
       const query = (req.url.includes("?") ? req.query : {}) as object;
-      const result = await run({ req, res, params: req.params as Record<string, string>, query, body: req.body, source: clientAddress(req, req.app.get("trust proxy fn") as TrustProxy) });
+      const result = await run({ req, res, principal, params: req.params as Record<string, string>, query, body: req.body, source });
       if (res.headersSent) return;
       const status = def.status ?? 200;
       if (status === 204 || result === undefined) res.status(status === 200 ? 204 : status).end();
       else if (result instanceof RawJson) await sendRawJson(res, status, result.parts);
       else res.status(status).json(result);
     };
-    (router as Router)[def.method](def.path, parseJson, (req: Request, res: Response, next: NextFunction) => {
+    (router as Router)[def.method](def.path, (req: Request, res: Response, next: NextFunction) => {
       handle(req, res).catch(next);
     });
   }
