@@ -99,8 +99,9 @@ export const api = {
     request<SecretResponse>("POST", `${keysPath(account)}/${enc(id)}/regenerate`, { body: gracePeriod ? { grace_period: gracePeriod } : {} }),
   revokeKey: (account: string, id: string) => request<void>("DELETE", `${keysPath(account)}/${enc(id)}`),
   stacks: () => request<unknown>("GET", "/v1/stacks"),
-  stack: (stack: string) => request<unknown>("GET", `/v1/stacks/${enc(stack)}`),
-  stackState: (stack: string) => request<unknown>("GET", `/v1/stacks/${enc(stack)}/state`),
+  // `owner`: another owner's stack (an account's), for the operator; stacks live in their owner's namespace.
+  stack: (stack: string, owner?: string) => request<unknown>("GET", `/v1/stacks/${enc(stack)}`, { query: owner ? { owner } : {} }),
+  stackState: (stack: string, owner?: string) => request<unknown>("GET", `/v1/stacks/${enc(stack)}/state`, { query: owner ? { owner } : {} }),
   plan: (id: string) => request<unknown>("GET", `/v1/plans/${enc(id)}`),
   planText: (id: string) => request<string>("GET", `/v1/plans/${enc(id)}`, { query: { format: "text" }, accept: "text/plain, application/json" }),
 };

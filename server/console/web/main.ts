@@ -8,7 +8,7 @@ import { renderPlanView } from "./views/plan-view";
 import { renderSignIn } from "./views/sign-in";
 import { renderStackDetails, renderStacksView } from "./views/stacks-view";
 
-/** Hash routes: #/keys[?type=&status=], #/keys/:id, #/stacks, #/stacks/:name, #/plans/:id. */
+/** Hash routes: #/keys[?type=&status=], #/keys/:id, #/stacks, #/stacks/:name[?owner=], #/plans/:id. */
 function parseRoute(hash: string): { view: string; arg?: string; query: URLSearchParams } {
   const [path, qs] = hash.replace(/^#/, "").split("?");
   const parts = path.split("/").filter(Boolean).map(decodeURIComponent);
@@ -65,7 +65,7 @@ async function render(): Promise<void> {
   const { view, arg, query } = parseRoute(location.hash);
   try {
     if (view === "keys" && arg) await renderKeyDetails(main, session.account, arg);
-    else if (view === "stacks" && arg) await renderStackDetails(main, arg);
+    else if (view === "stacks" && arg) await renderStackDetails(main, arg, query.get("owner") ?? undefined);
     else if (view === "stacks") await renderStacksView(main);
     else if (view === "plans" && arg) await renderPlanView(main, arg);
     else await renderKeysView(main, session.account, { type: query.get("type") ?? undefined, status: query.get("status") ?? undefined });

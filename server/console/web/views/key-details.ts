@@ -1,5 +1,6 @@
 /// <reference lib="dom" />
 import { api, ApiError, type KeyView, type UsageRow } from "../api";
+import { stackHref } from "./stacks-view";
 import { h, replaceChildren, toast } from "../dom";
 import { expiryCell, formatDateTime, lastUsedCell, statusBadge, typeBadge } from "../format";
 import { errorBox } from "./error-box";
@@ -91,7 +92,7 @@ export async function renderKeyDetails(root: HTMLElement, accountId: string, key
     ["Last used", lastUsedCell(key.last_used_at)],
     ["Uses", String(key.uses)],
     ["Remaining uses", key.remaining_uses === null ? "unlimited" : String(key.remaining_uses)],
-    ["Managed by stack", key.managed_by_stack ? h("a", { href: `#/stacks/${encodeURIComponent(key.managed_by_stack)}` }, key.managed_by_stack) : "—"],
+    ["Managed by stack", key.managed_by_stack ? h("a", { href: stackHref(key.managed_by_stack, key.managed_by_stack_owner) }, key.managed_by_stack) : "—"],
   ];
 
   replaceChildren(

@@ -1,5 +1,6 @@
 /// <reference lib="dom" />
 import { api, ApiError, type AccountView, type KeyView } from "../api";
+import { stackHref } from "./stacks-view";
 import { h, replaceChildren, toast } from "../dom";
 import { expiryCell, formatDate, lastUsedCell, statusBadge, typeBadge } from "../format";
 import { openCreateKeyDialog } from "./create-key-dialog";
@@ -112,7 +113,7 @@ function keyRow(key: KeyView, accountId: string, refresh: () => void): HTMLTable
     h("td", {}, expiryCell(key.expires_at, key.status)),
     h("td", {}, lastUsedCell(key.last_used_at)),
     h("td", {}, statusBadge(key.status)),
-    h("td", {}, key.managed_by_stack ? h("a", { href: `#/stacks/${encodeURIComponent(key.managed_by_stack)}` }, key.managed_by_stack) : h("span", { class: "muted" }, "—")),
+    h("td", {}, key.managed_by_stack ? h("a", { href: stackHref(key.managed_by_stack, key.managed_by_stack_owner) }, key.managed_by_stack) : h("span", { class: "muted" }, "—")),
     actions,
   );
 }

@@ -49,7 +49,7 @@ export async function renderStacksView(root: HTMLElement): Promise<void> {
           h(
             "table",
             { class: "table", "data-testid": "stacks-table" },
-            h("thead", {}, h("tr", {}, ...["Stack", "Serial", "Resources", "Lock", "Updated"].map((c) => h("th", { scope: "col" }, c)))),
+            h("thead", {}, h("tr", {}, ...["Stack", "Owner", "Serial", "Resources", "Lock", "Updated"].map((c) => h("th", { scope: "col" }, c)))),
             h(
               "tbody",
               {},
@@ -58,7 +58,8 @@ export async function renderStacksView(root: HTMLElement): Promise<void> {
                 return h(
                   "tr",
                   {},
-                  h("td", {}, h("a", { href: `#/stacks/${encodeURIComponent(name)}` }, name)),
+                  h("td", {}, h("a", { href: stackHref(name, str(s.owner) || null) }, name)),
+                  h("td", {}, str(s.owner) || "operator"),
                   h("td", { class: "num" }, str(s.serial)),
                   h("td", { class: "num" }, str(s.resources ?? s.resource_count ?? s.keys_count ?? (Array.isArray(s.keys) ? s.keys.length : ""))),
                   h("td", {}, lockText(s.lock)),
@@ -120,13 +121,18 @@ function table(headings: string[], rows: Node[]): HTMLElement {
 }
 
 /** One stack: serial, lock, its keys, recent plans and apply history. */
-export async function renderStackDetails(root: HTMLElement, name: string): Promise<void> {
+/** Where a stack's page is: stacks live in their owner's namespace (an account, or the operator's). */
+export function stackHref(name: string, owner: string | null | undefined): string {
+  return `#/stacks/${encodeURIComponent(name)}${owner ? `?owner=${encodeURIComponent(owner)}` : ""}`;
+}
+
+export async function renderStackDetails(root: HTMLElement, name: string, owner?: string): Promise<void> {
   replaceChildren(root, h("p", { class: "muted" }, "Loading…"));
   let res: Json;
   let state: Json = {};
   try {
-    res = obj(await api.stack(name));
-    state = obj(await api.stackState(name).catch((err) => (absent(err) ? {} : Promise.reject(err))));
+    res = obj(await api.stack(name, owner));
+    state = obj(await api.stackState(name, owner).catch((err) => (absent(err) ? {} : Promise.reject(err))));
   } catch (err) {
     replaceChildren(root, h("p", {}, h("a", { href: "#/stacks" }, "← Stacks")), errorBox(err));
     return;
