@@ -48,7 +48,6 @@ export type Action =
   | { readonly do: "account.read"; readonly account: string }
   /** Anything that changes keys of the account; the per-key actions below come on top. */
   | { readonly do: "account.manage"; readonly account: string }
-  | { readonly do: "key.read"; readonly key: KeyGrant }
   | { readonly do: "key.create"; readonly key: KeyGrant }
   | { readonly do: "key.import"; readonly key: KeyGrant }
   | { readonly do: "key.update"; readonly before: KeyGrant; readonly after: KeyGrant }
@@ -102,8 +101,6 @@ function refusal(p: KeyPrincipal, action: Action): Decision | null {
       return own(p, action.account) ?? scoped(p, "keys:read");
     case "account.manage":
       return own(p, action.account) ?? scoped(p, "keys:manage");
-    case "key.read":
-      return own(p, action.key.account) ?? scoped(p, "keys:read");
     case "key.create":
     case "key.import":
       return (
