@@ -135,7 +135,7 @@ export class StackService {
     const sp = await this.requirePlan(ctx, id, "keys:read");
     if (format === "text") return { text: renderPlanText(sp.plan), type: "text/plain" };
     if (format === "markdown") {
-      return { text: renderPlanMarkdown(sp.plan, { stack: sp.stack, planId: sp.id, applyCommand: `keyform apply --plan ${sp.id}` }), type: "text/markdown" };
+      return { text: renderPlanMarkdown(sp.plan, { stack: sp.stack, planId: sp.id, applyCommand: `keyform apply --plan ${sp.id} --stack ${sp.stack}` }), type: "text/markdown" };
     }
     return this.planView(sp);
   }
