@@ -66,7 +66,8 @@ export function mdCode(s: string): string {
   const text = safeLine(s);
   if (text === "") return "` `";
   const ticks = "`".repeat(longestRun(text, "`") + 1);
-  const pad = text.startsWith("`") || text.endsWith("`") || (text.startsWith(" ") && text.endsWith(" ")) ? " " : "";
+  // CommonMark strips one space from each end of a span that starts and ends with one (unless it is all spaces).
+  const pad = text.startsWith("`") || text.endsWith("`") || (text.startsWith(" ") && text.endsWith(" ") && text.trim() !== "") ? " " : "";
   return `${ticks}${pad}${text}${pad}${ticks}`;
 }
 
