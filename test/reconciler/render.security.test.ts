@@ -11,22 +11,7 @@ import { renderPlanText } from "../../server/reconciler/render/plan-text";
 import { mdCode, mdFence, safeLine } from "../../server/reconciler/render/safe-text";
 import type { Plan } from "../../server/reconciler/reconciler.types";
 import { currentWith, planFor, tfConfig } from "./fixtures";
-
-/** Everything a reviewer must never receive raw: terminal controls, line tricks, markdown and HTML, workflow commands. */
-export const PAYLOADS = [
-  "\u001b[2J\u001b[H", "\u001b]0;pwned\u0007", "\u001b]8;;https://evil.example\u001b\\link\u001b]8;;\u001b\\", "\u009b31m", "\u001bc",
-  "\r  # keyform_api_key.prod will be destroyed", "\u202eevil", "\u2066x\u2069", "\u200f", "\u0085", "\u2028", "\u007f", "\u0000", "\t", "\b\b\b\b",
-  "```", "````", "~~~", "</details>", "<details>", "<!--", "-->", "</details><a href=https://evil.example>x</a>", "<img src=x onerror=alert(1)>",
-  "[click](https://evil.example)", "![i](https://evil.example/i.png)", "https://evil.example", "www.evil.example", "<https://evil.example>",
-  "\nPlan: 0 to add, 0 to change, 0 to destroy.\n", "\nNo changes. Your infrastructure matches the configuration.\n",
-  "EOF\nname=value", "ghadelimiter_0\nx", "\n::stop-commands::tok\n", "::add-mask::", "%0A::warning::x", "\n\n", "`", "| a | b |", "*bold*", "_u_",
-];
-
-export const hostileText: fc.Arbitrary<string> = fc.oneof(
-  { weight: 4, arbitrary: fc.array(fc.constantFrom(...PAYLOADS, "a", " ", "k", "-"), { minLength: 1, maxLength: 6 }).map((p) => p.join("")) },
-  { weight: 2, arbitrary: fc.string({ unit: "binary", minLength: 1, maxLength: 30 }) },
-  { weight: 1, arbitrary: fc.string({ minLength: 1, maxLength: 20 }) },
-);
+import { hostileText } from "../support/hostile";
 
 /** Raw characters no rendering may hold (line feeds aside, where a line break is real). */
 const RAW_CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
@@ -70,7 +55,8 @@ function assertInertText(text: string, plan: Plan): void {
   expect(lines.filter((l) => l.startsWith("Plan: ")).length).toBeLessThanOrEqual(1);
   expect(lines.filter((l) => l.startsWith("No changes.")).length).toBeLessThanOrEqual(1);
   const destroyHeaders = lines.filter((l) => /^  # .* will be destroyed$/.test(l)).length;
-  expect(destroyHeaders).toBe(plan.terraform.resourceChanges.filter((e) => e.change.actions.length === 1 && e.change.actions[0] === "delete").length);
+  const deletes = plan.terraform.resourceChanges.filter((e) => e.change.actions.length === 1 && e.change.actions[0] === "delete").length;
+  expect(destroyHeaders).toBe(plan.errored ? 0 : deletes); // a failed plan shows its diagnostics only
 }
 
 describe("identifiers are validated as Terraform validates them", () => {
