@@ -1,5 +1,5 @@
 import { quoted } from "../reconciler/render/safe-text";
-import { CliError } from "./io";
+import { CliError } from "./cli-error";
 
 /** A small REST client for the CLI. The token goes only to the endpoint the user chose. */
 export class ApiError extends Error {

@@ -10,15 +10,7 @@ export interface CliIO {
   cwd: string;
 }
 
-/** A command's failure with the exit code it maps to. */
-export class CliError extends Error {
-  constructor(
-    message: string,
-    readonly exitCode = 1,
-  ) {
-    super(message);
-  }
-}
+export { CliError } from "./cli-error";
 
 /**
  * Prints text for a person: line feeds and tabs kept, every other control character shown as

@@ -105,6 +105,8 @@ function stackPath(folder: string, raw: unknown, fallback: string): string {
 export function loadTfInput(cwd: string, pathArg: string | undefined, stackFlag: string | undefined): TfInput {
   const path = resolve(cwd, pathArg ?? "cdktf.out");
   if (!existsSync(path)) throw new CliError(pathArg ? `${quoted(path)} does not exist` : "No cdktf.out here: run `cdktf synth`, or pass a cdktf.out folder, a stack folder or a *.tf.json file.");
+  // The path named (say, a committed `cdktf.out` link) must not itself lead out of the folder it is in.
+  if (!inside(realpathSync(dirname(path)), realpathSync(path))) throw new CliError(`${quoted(path)} is a symbolic link leading outside ${quoted(dirname(path))}: keyform reads configuration only inside the folder it was given`);
   if (!statSync(path).isDirectory()) {
     const config = new ConfinedReader(dirname(path)).read(path);
     return { config, stack: stackFlag ?? stackNameOf(config), source: path };

@@ -53,6 +53,10 @@ describe("keyform CLI security: reading and writing files", () => {
         cases.push(["folder of *.tf.json", ["plan", "tf"]]);
         symlinkSync(join(secretDir, "creds.json"), join(work, "link.tf.json"));
         cases.push(["file argument", ["plan", "link.tf.json"]]);
+        const secretTf = mkdtempSync(join(tmpdir(), "keyform-secret-tf-"));
+        writeFileSync(join(secretTf, "cdk.tf.json"), readFileSync(join(secretDir, "creds.json")));
+        symlinkSync(secretTf, join(work, "linked-out"));
+        cases.push(["folder argument", ["plan", "linked-out"]]);
         for (const [what, args] of cases) {
           const r = await runCli(args, { env: { KEYFORM_TOKEN: TOKEN, KEYFORM_ENDPOINT: listener.url }, cwd: work });
           expect([what, r.code]).toEqual([what, 1]);
