@@ -9,9 +9,9 @@ import { join } from "node:path";
 import { outputsKey, outputsPath, writeOutputs, type OutputsFile } from "../../server/cli/outputs-file";
 import { api, CLI_STATE_HOME, runCli, serveKeyform, type ServedKeyform } from "../support/cli";
 import { recorder } from "../support/recorder";
+import { parseGithubOutput, RAW_CONTROL } from "../support/rendering";
 
 const TOKEN = "cli-security-operator-token";
-const RAW_CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
 
 function tfJson(endpoint: string, resources: Record<string, unknown>, outputs: Record<string, unknown> = {}) {
   return {
@@ -30,25 +30,6 @@ function writeTrustedOutputs(dir: string, stack: string, data: OutputsFile): str
   return path;
 }
 
-/** $GITHUB_OUTPUT read the way GitHub's runner reads it: `name=value` lines and `name<<DELIM` blocks. */
-function parseGithubOutput(text: string): Record<string, string> {
-  const lines = text.split("\n");
-  const out: Record<string, string> = {};
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i];
-    if (line === "") continue;
-    const heredoc = line.indexOf("<<");
-    const eq = line.indexOf("=");
-    if (heredoc > 0 && (eq < 0 || heredoc < eq)) {
-      const [name, delim] = [line.slice(0, heredoc), line.slice(heredoc + 2)];
-      const value: string[] = [];
-      for (i++; i < lines.length && lines[i] !== delim; i++) value.push(lines[i]);
-      if (i >= lines.length) throw new Error(`unterminated heredoc ${delim}`);
-      out[name] = value.join("\n");
-    } else out[line.slice(0, eq)] = line.slice(eq + 1);
-  }
-  return out;
-}
 
 describe("keyform CLI security: the token, secrets on a terminal, escaped output", () => {
   let srv: ServedKeyform;

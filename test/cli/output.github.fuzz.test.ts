@@ -14,6 +14,7 @@ import { renderOutputs } from "../../server/cli/commands/output";
 import { CliError, type CliIO } from "../../server/cli/io";
 import type { OutputsFile } from "../../server/cli/outputs-file";
 import { hostileText } from "../support/hostile";
+import { parseGithubOutput } from "../support/rendering";
 
 function capture() {
   let text = "";
@@ -21,25 +22,6 @@ function capture() {
   return { stream, text: () => text };
 }
 
-/** The runner's reading of a file command: `name=value` lines and `name<<DELIM` … `DELIM` blocks. */
-function parseGithubOutput(text: string): Record<string, string> {
-  const lines = text.split("\n");
-  const out: Record<string, string> = {};
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i];
-    if (line === "") continue;
-    const h = line.indexOf("<<");
-    const eq = line.indexOf("=");
-    if (h > 0 && (eq < 0 || h < eq)) {
-      const delim = line.slice(h + 2);
-      const value: string[] = [];
-      for (i++; i < lines.length && lines[i] !== delim; i++) value.push(lines[i]);
-      if (i >= lines.length) throw new Error("unterminated heredoc");
-      out[line.slice(0, h)] = value.join("\n");
-    } else out[line.slice(0, eq)] = line.slice(eq + 1);
-  }
-  return out;
-}
 
 const unescapeData = (s: string) => s.replace(/%0D/g, "\r").replace(/%0A/g, "\n").replace(/%25/g, "%");
 

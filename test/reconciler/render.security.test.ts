@@ -12,9 +12,8 @@ import { mdCode, mdFence, safeLine } from "../../server/reconciler/render/safe-t
 import type { Plan } from "../../server/reconciler/reconciler.types";
 import { currentWith, planFor, tfConfig } from "./fixtures";
 import { hostileText } from "../support/hostile";
+import { RAW_CONTROL } from "../support/rendering";
 
-/** Raw characters no rendering may hold (line feeds aside, where a line break is real). */
-const RAW_CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
 const META = { stack: "keys", planId: "plan_abcdefghijklmnopqrstuvwx", applyCommand: "keyform apply --plan plan_abcdefghijklmnopqrstuvwx --stack keys" };
 const ALLOWED_HTML = new Set(["<details><summary>Show plan</summary>", "<details><summary>Show output</summary>", "</details>", "<sub>", "</sub>"]);
 

@@ -5,7 +5,7 @@ import { stringify } from "yaml";
 import { kubernetesName } from "../../keys/key.view";
 import { IDENTIFIER } from "../../reconciler/expression";
 import { addMaskCommands, githubOutputEntry, hasUnsafeChars, quoted, safeJson, safeLine } from "../../reconciler/render/safe-text";
-import { isStackName } from "../../stacks/stack-name";
+import { checkedStack } from "../stack-arg";
 import { CliError, out, outData, warn, type CliIO } from "../io";
 import { defaultOutputsStack, outputsKey, outputsPath, readOutputs, untrustedWarning, type OutputsFile } from "../outputs-file";
 
@@ -110,8 +110,7 @@ export function registerOutput(program: Command, io: CliIO, run: (fn: () => Prom
     .action((name: string | undefined, o: { stack?: string; outputsFile?: string; json?: boolean; raw?: boolean; format?: string }) =>
       run(async () => {
         if (o.format && !["shell", "dotenv", "github", "kubernetes", "base64"].includes(o.format)) throw new CliError(`--format must be shell, dotenv, github, kubernetes or base64, not ${quoted(o.format)}`);
-        const stack = o.stack ?? (o.outputsFile ? "outputs" : defaultOutputsStack(io.cwd));
-        if (!isStackName(stack)) throw new CliError(`The stack name ${quoted(stack)} is not valid: use 1-128 of A-Z a-z 0-9 _ . -`);
+        const stack = checkedStack(o.stack ?? (o.outputsFile ? "outputs" : defaultOutputsStack(io.cwd)), "--stack");
         const file = o.outputsFile ? resolve(io.cwd, o.outputsFile) : outputsPath(io.cwd, stack);
         const read = readOutputs(file, outputsKey(io.env));
         const warning = untrustedWarning(file, read);

@@ -3,12 +3,12 @@ import { existsSync, mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import type { Command } from "commander";
 import { quoted, safeJson, safeLine } from "../../reconciler/render/safe-text";
-import { isStackName } from "../../stacks/stack-name";
 import { ApiError, KeyformClient, resolveEndpoint, NO_TOKEN } from "../client";
 import { CliError, out, warn, type CliIO } from "../io";
 import { ensureOutputsDir, mergeOutputs, outputsKey, outputsPath, readOutputs, untrustedWarning, writeOutputs, type ApplyOutputs } from "../outputs-file";
 import { PLAN_ID, readSavedPlan, writeSavedPlan } from "../saved-plan";
 import { loadTfInput, providerEndpoint } from "../tf-input";
+import { checkedStack } from "../stack-arg";
 
 interface PlanView {
   id: string;
@@ -40,13 +40,6 @@ interface ApplyResult {
   summary: PlanView["summary"];
   resources: Array<{ address: string; action: string; key_id: string | null; secret?: string }>;
   outputs: ApplyOutputs;
-}
-
-/** The stack name every local path is built from: the user's or the configuration's, checked here. */
-function checkedStack(stack: string | null | undefined, source: string): string {
-  if (!stack) throw new CliError(`Cannot tell the stack name of ${source}: pass --stack NAME.`);
-  if (!isStackName(stack)) throw new CliError(`The stack name ${quoted(stack)} is not valid: use 1-128 of A-Z a-z 0-9 _ . -`);
-  return stack;
 }
 
 /** The client for a configuration: the endpoint the user chose; the configuration's only if it is the same, or with --use-config-endpoint. */

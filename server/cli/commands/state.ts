@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import { KeyformClient } from "../client";
 import { CliError, out, type CliIO } from "../io";
 import { quoted, safeJson, safeLine } from "../../reconciler/render/safe-text";
-import { isStackName } from "../../stacks/stack-name";
+import { checkedStack } from "../stack-arg";
 import { loadTfInput, providerEndpoint } from "../tf-input";
 
 interface TfState {
@@ -28,9 +28,7 @@ function target(io: CliIO, o: Target) {
   } catch {
     // no cdktf.out here: --stack is required
   }
-  if (!stack) throw new CliError("--stack NAME is required (no cdktf.out here to read it from)");
-  if (!isStackName(stack)) throw new CliError(`The stack name ${quoted(stack)} is not valid: use 1-128 of A-Z a-z 0-9 _ . -`);
-  return { stack, client: KeyformClient.from(io.env, { flag: o.endpoint, configEndpoint, useConfigEndpoint: o.useConfigEndpoint }) };
+  return { stack: checkedStack(stack, "this folder (no cdktf.out here)"), client: KeyformClient.from(io.env, { flag: o.endpoint, configEndpoint, useConfigEndpoint: o.useConfigEndpoint }) };
 }
 
 const targetOptions = (c: Command) =>
