@@ -1,4 +1,7 @@
-/** A small REST client for the CLI: endpoint and token from flags or the environment. */
+import { quoted } from "../reconciler/render/safe-text";
+import { CliError } from "./cli-error";
+
+/** A small REST client for the CLI. The token goes only to the endpoint the user chose. */
 export class ApiError extends Error {
   constructor(
     readonly status: number,
@@ -10,35 +13,74 @@ export class ApiError extends Error {
   }
 }
 
-export interface ClientOptions {
-  endpoint?: string;
-  token?: string;
+export const DEFAULT_ENDPOINT = "http://127.0.0.1:8080";
+
+/** `http(s)://host[:port][/path]` without a trailing slash; anything else is refused. */
+export function normalizeEndpoint(raw: string, from: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new CliError(`${from} is not a URL: ${quoted(raw)}`);
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") throw new CliError(`${from} must be an http:// or https:// URL, not ${quoted(raw)}`);
+  if (url.username || url.password) throw new CliError(`${from} must not hold credentials: keyform sends KEYFORM_TOKEN as a header`);
+  if (url.search || url.hash) throw new CliError(`${from} must not hold a query or fragment: ${quoted(raw)}`);
+  return (url.origin + url.pathname).replace(/\/+$/, "");
 }
 
-export function resolveEndpoint(flag?: string, fallback?: string): string {
-  return (flag || process.env.KEYFORM_ENDPOINT || fallback || "http://127.0.0.1:8080").replace(/\/+$/, "");
+export interface EndpointOptions {
+  /** `--endpoint` */
+  flag?: string;
+  /** The provider block's `endpoint` from the configuration being planned, if any. */
+  configEndpoint?: string;
+  /** `--use-config-endpoint`: the user trusts the configuration's endpoint. */
+  useConfigEndpoint?: boolean;
 }
+
+/**
+ * Where the token may go: `--endpoint`, else `KEYFORM_ENDPOINT` (empty counts as unset), else the
+ * configuration's provider endpoint with `--use-config-endpoint`, else the local default. A
+ * configuration is written by whoever opened the pull request: its endpoint alone never decides.
+ */
+export function resolveEndpoint(env: NodeJS.ProcessEnv, o: EndpointOptions = {}): { endpoint: string; ignoredConfigEndpoint?: string } {
+  const chosen = o.flag ? normalizeEndpoint(o.flag, "--endpoint") : env.KEYFORM_ENDPOINT ? normalizeEndpoint(env.KEYFORM_ENDPOINT, "KEYFORM_ENDPOINT") : undefined;
+  if (o.useConfigEndpoint && !chosen) {
+    if (!o.configEndpoint) throw new CliError("--use-config-endpoint: the configuration's provider block sets no endpoint");
+    return { endpoint: normalizeEndpoint(o.configEndpoint, "the provider block's endpoint") };
+  }
+  const endpoint = chosen ?? DEFAULT_ENDPOINT;
+  if (o.configEndpoint === undefined) return { endpoint };
+  let configured: string | undefined;
+  try {
+    configured = normalizeEndpoint(o.configEndpoint, "endpoint");
+  } catch {
+    configured = undefined;
+  }
+  return configured === endpoint ? { endpoint } : { endpoint, ignoredConfigEndpoint: o.configEndpoint };
+}
+
+export const NO_TOKEN = "No token: set KEYFORM_TOKEN to a keyform key (or the operator token).";
 
 export class KeyformClient {
-  readonly endpoint: string;
-  private readonly token: string | undefined;
+  constructor(
+    readonly endpoint: string,
+    private readonly token: string | undefined,
+  ) {}
 
-  constructor(opts: ClientOptions = {}) {
-    this.endpoint = resolveEndpoint(opts.endpoint);
-    this.token = opts.token ?? process.env.KEYFORM_TOKEN;
+  static from(env: NodeJS.ProcessEnv, o: EndpointOptions = {}): KeyformClient {
+    return new KeyformClient(resolveEndpoint(env, o).endpoint, env.KEYFORM_TOKEN || undefined);
   }
 
-  authHeaders(): Record<string, string> {
-    return this.token ? { authorization: `Bearer ${this.token}` } : {};
-  }
-
-  async request<T = unknown>(method: string, path: string, body?: unknown): Promise<T> {
-    let res: Response;
+  private async send(method: string, path: string, body?: unknown): Promise<Response> {
+    if (!this.token) throw new CliError(NO_TOKEN);
     try {
-      res = await fetch(this.endpoint + path, {
+      return await fetch(this.endpoint + path, {
         method,
+        // A redirect could carry the token elsewhere: keyform's API never redirects.
+        redirect: "error",
         headers: {
-          ...(this.token ? { authorization: `Bearer ${this.token}` } : {}),
+          authorization: `Bearer ${this.token}`,
           ...(body !== undefined ? { "content-type": "application/json" } : {}),
         },
         body: body === undefined ? undefined : JSON.stringify(body),
@@ -46,17 +88,28 @@ export class KeyformClient {
     } catch (err) {
       throw new ApiError(0, "CONNECTION_FAILED", `cannot reach keyform at ${this.endpoint} (${(err as Error).cause ?? (err as Error).message})`, null);
     }
+  }
+
+  async request<T = unknown>(method: string, path: string, body?: unknown): Promise<T> {
+    const res = await this.send(method, path, body);
     const text = await res.text();
-    const parsed = text ? safeJson(text) : undefined;
+    const parsed = text ? safeJsonParse(text) : undefined;
     if (!res.ok) {
-      const p = (parsed ?? {}) as { code?: string; detail?: string };
-      throw new ApiError(res.status, p.code ?? `HTTP_${res.status}`, p.detail ?? text.slice(0, 300), parsed);
+      const p = (parsed ?? {}) as { code?: unknown; detail?: unknown };
+      throw new ApiError(res.status, typeof p.code === "string" ? p.code : `HTTP_${res.status}`, typeof p.detail === "string" ? p.detail : text.slice(0, 300), parsed);
     }
     return parsed as T;
   }
+
+  /** A text rendering (`?format=text|markdown`). */
+  async text(path: string): Promise<string> {
+    const res = await this.send("GET", path);
+    if (!res.ok) throw new CliError(`cannot read ${path}: HTTP ${res.status}`);
+    return res.text();
+  }
 }
 
-function safeJson(text: string): unknown {
+function safeJsonParse(text: string): unknown {
   try {
     return JSON.parse(text);
   } catch {

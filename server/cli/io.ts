@@ -1,3 +1,4 @@
+import { safeLine, safeText } from "../reconciler/render/safe-text";
 import { ApiError } from "./client";
 
 /** What a command may touch; tests and `main` pass the real streams. */
@@ -9,26 +10,36 @@ export interface CliIO {
   cwd: string;
 }
 
-/** A command's failure with the exit code it maps to. */
-export class CliError extends Error {
-  constructor(
-    message: string,
-    readonly exitCode = 1,
-  ) {
-    super(message);
-  }
-}
+export { CliError } from "./cli-error";
 
+/**
+ * Prints text for a person: line feeds and tabs kept, every other control character shown as
+ * `\u001b`-style notation (see safe-text). Callers put untrusted names through `quoted`/`safeLine`
+ * so that they cannot start a line of their own either.
+ */
 export function out(io: CliIO, text: string): void {
-  io.stdout.write(text.endsWith("\n") ? text : text + "\n");
+  const safe = safeText(text);
+  io.stdout.write(safe.endsWith("\n") ? safe : safe + "\n");
 }
 
+/** Prints a warning on stderr (one line per call). */
+export function warn(io: CliIO, text: string): void {
+  io.stderr.write(safeText(text) + "\n");
+}
+
+/** Data in the exact form a user asked for (`--raw`, shell, dotenv, base64, YAML): written as it is. */
+export function outData(io: CliIO, text: string): void {
+  io.stdout.write(text);
+}
+
+/** An error as the CLI prints it; what a server said is shown on one line, escaped. */
 export function errorMessage(err: unknown): string {
   if (err instanceof ApiError) {
-    const fields = (err.body as { errors?: Array<{ field: string; message: string }> } | null)?.errors;
-    return `Error: ${err.code}: ${err.detail}` + (fields?.length ? "\n" + fields.map((f) => `  ${f.field} ${f.message}`).join("\n") : "");
+    const fields = (err.body as { errors?: Array<{ field?: unknown; message?: unknown }> } | null)?.errors;
+    const lines = Array.isArray(fields) ? fields.map((f) => `  ${safeLine(String(f?.field ?? ""))} ${safeLine(String(f?.message ?? ""))}`) : [];
+    return [`Error: ${safeLine(err.code)}: ${safeLine(err.detail)}`, ...lines].join("\n");
   }
-  return `Error: ${(err as Error).message}`;
+  return safeText(`Error: ${(err as Error).message}`);
 }
 
 export async function readStdin(io: CliIO): Promise<string> {
@@ -42,7 +53,9 @@ export async function secretArg(io: CliIO, value: string): Promise<string> {
   return value === "-" ? readStdin(io) : value;
 }
 
+/** A table whose cells (names, sources, stacks from a server) each stay on their line. */
 export function table(rows: string[][]): string {
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length)));
-  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : (c ?? "").padEnd(widths[i]))).join("  ")).join("\n");
+  const safe = rows.map((r) => r.map((c) => safeLine(c ?? "")));
+  const widths = safe[0].map((_, i) => Math.max(...safe.map((r) => (r[i] ?? "").length)));
+  return safe.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join("  ")).join("\n");
 }

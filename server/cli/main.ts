@@ -6,6 +6,7 @@ import { registerVerify } from "./commands/verify";
 import { registerExtraCommands } from "./commands/extra";
 import { registerProviderCommands } from "../../provider/plugin/install";
 import { CliError, errorMessage, type CliIO } from "./io";
+import { safeText } from "../reconciler/render/safe-text";
 
 /** Parses argv and runs one command; returns its exit code (0 ok, 1 error, 2 changes present). */
 export async function main(argv: string[], io: CliIO): Promise<number> {
@@ -15,7 +16,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
   const program = new Command("keyform")
     .description("API keys managed like infrastructure")
     .exitOverride()
-    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
+    .configureOutput({ writeOut: (s) => io.stdout.write(safeText(s)), writeErr: (s) => io.stderr.write(safeText(s)) });
   registerServe(program, io, setExit);
   registerKeys(program, io, run);
   registerVerify(program, io, run);

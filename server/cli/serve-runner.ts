@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import { createServer, type Server, type ServerResponse } from "node:http";
 import { join, resolve } from "node:path";
 import { createApp } from "../app";
@@ -8,6 +8,8 @@ import { randomBase62 } from "../keys/key-secret";
 import { createLogger } from "../logging/logger";
 import { Store } from "../store/store";
 import { CliError, out, type CliIO } from "./io";
+import { readPrivateFile } from "./private-files";
+import { quoted } from "../reconciler/render/safe-text";
 import { extendServices } from "../extensions";
 import { answerClientErrors } from "../http/client-error";
 
@@ -18,12 +20,17 @@ interface ServeOptions {
   dataDir: string;
 }
 
-/** Embedded mode without KEYFORM_ADMIN_TOKEN: one operator token, generated once, kept in a 0600 file. */
+/**
+ * Embedded mode without KEYFORM_ADMIN_TOKEN: one operator token, generated once, kept in a 0600 file.
+ * A token file this user did not make private (say, one committed to a repository) is refused.
+ */
 function embeddedAdminToken(dataDir: string): { token: string; path: string; created: boolean } {
   const path = join(dataDir, "admin-token");
-  if (existsSync(path)) return { token: readFileSync(path, "utf8").trim(), path, created: false };
+  const existing = readPrivateFile(path, 4096);
+  if (existing.ok) return { token: existing.text.trim(), path, created: false };
+  if (existing.why !== "missing") throw new CliError(`refusing the operator token in ${quoted(path)}: ${existing.why}. Remove it to generate a new one, or set KEYFORM_ADMIN_TOKEN.`);
   const token = `kfadmin_${randomBase62(40)}`;
-  writeFileSync(path, token + "\n", { mode: 0o600, flag: "wx" });
+  writeFileSync(path, token + "\n", { mode: 0o600, flag: "wx" }); // O_EXCL: never through a planted link
   chmodSync(path, 0o600);
   return { token, path, created: true };
 }

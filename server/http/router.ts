@@ -7,11 +7,12 @@ import { AppError } from "../errors/app-error";
 import { ErrorCode } from "../errors/error-code";
 import { RawJson, slices, type RouteDef, type StreamedJson } from "./route";
 import { bodyValidator, queryValidator } from "./validate";
+import { STACK_NAME } from "../stacks/stack-name";
 
 const PARAM_PATTERNS: Record<string, RegExp> = {
   account: /^[a-z0-9-]{1,64}$/,
   id: /^key_[0-9A-Za-z]{24}$/,
-  stack: /^[A-Za-z0-9_.-]{1,128}$/,
+  stack: STACK_NAME,
   planId: /^plan_[0-9A-Za-z]{24}$/,
 };
 

@@ -3,6 +3,14 @@
  * traversals (`var.x`, `each.value`, `keyform_api_key.k["a"].secret`), number/string literals, list
  * literals and `toset([...])`. Everything else is reported, never guessed at.
  */
+import { quoted } from "./render/safe-text";
+
+/**
+ * A Terraform identifier (resource, data source, output, variable, local and provider names, aliases,
+ * resource types, argument names) as keyform accepts it.
+ */
+export const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_-]*$/;
+export const BAD_IDENTIFIER_DETAIL = "A name must start with a letter or underscore and may contain only letters, digits, underscores, and dashes.";
 
 export type Step = { attr: string } | { index: number | string } | { splat: true };
 
@@ -108,7 +116,7 @@ function tokenize(src: string): Token[] {
       try {
         value = JSON.parse(raw) as string;
       } catch {
-        throw new ExpressionError(`Invalid string literal ${raw}.`);
+        throw new ExpressionError(`Invalid string literal ${quoted(raw)}.`);
       }
       if (value.includes("${")) throw new ExpressionError("Nested templates are not supported.");
       out.push({ t: "string", v: value });
@@ -117,7 +125,7 @@ function tokenize(src: string): Token[] {
       out.push({ t: "punct", v: c });
       i++;
     } else {
-      throw new ExpressionError(`Unsupported operator or character "${c}" in expression.`);
+      throw new ExpressionError(`Unsupported operator or character ${quoted(c)} in expression.`);
     }
   }
   return out;
@@ -129,12 +137,12 @@ export function parseExpression(src: string): Expr {
   const peek = () => toks[pos];
   const eat = (v: string) => {
     const tok = toks[pos];
-    if (!tok || tok.t !== "punct" || tok.v !== v) throw new ExpressionError(`Expected "${v}" in expression "${src}".`);
+    if (!tok || tok.t !== "punct" || tok.v !== v) throw new ExpressionError(`Expected "${v}" in expression ${quoted(src)}.`);
     pos++;
   };
   const primary = (): Expr => {
     const tok = toks[pos++];
-    if (!tok) throw new ExpressionError(`Incomplete expression "${src}".`);
+    if (!tok) throw new ExpressionError(`Incomplete expression ${quoted(src)}.`);
     if (tok.t === "string") return { kind: "string", value: tok.v };
     if (tok.t === "number") return { kind: "number", value: Number(tok.v) };
     if (tok.t === "punct" && tok.v === "[") {
@@ -168,18 +176,18 @@ export function parseExpression(src: string): Expr {
         if (next?.t === "punct" && next.v === ".") {
           pos++;
           const name = toks[pos++];
-          if (!name) throw new ExpressionError(`Incomplete expression "${src}".`);
+          if (!name) throw new ExpressionError(`Incomplete expression ${quoted(src)}.`);
           if (name.t === "ident") steps.push({ attr: name.v });
           else if (name.t === "number") steps.push({ index: Number(name.v) });
           else if (name.t === "punct" && name.v === "*") steps.push({ splat: true });
-          else throw new ExpressionError(`Invalid attribute access in "${src}".`);
+          else throw new ExpressionError(`Invalid attribute access in ${quoted(src)}.`);
         } else if (next?.t === "punct" && next.v === "[") {
           pos++;
           const key = toks[pos++];
           if (key?.t === "number") steps.push({ index: Number(key.v) });
           else if (key?.t === "string") steps.push({ index: key.v });
           else if (key?.t === "punct" && key.v === "*") steps.push({ splat: true });
-          else throw new ExpressionError(`Only literal indexes are supported in "${src}".`);
+          else throw new ExpressionError(`Only literal indexes are supported in ${quoted(src)}.`);
           eat("]");
         } else {
           break;
@@ -187,10 +195,10 @@ export function parseExpression(src: string): Expr {
       }
       return { kind: "traversal", root: tok.v, steps };
     }
-    throw new ExpressionError(`Unsupported expression "${src}".`);
+    throw new ExpressionError(`Unsupported expression ${quoted(src)}.`);
   };
   const expr = primary();
-  if (pos !== toks.length) throw new ExpressionError(`Unsupported expression "${src}": only references, literals and toset() are evaluated.`);
+  if (pos !== toks.length) throw new ExpressionError(`Unsupported expression ${quoted(src)}: only references, literals and toset() are evaluated.`);
   return expr;
 }
 

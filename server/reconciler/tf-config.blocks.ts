@@ -1,5 +1,6 @@
-import { compareAddresses, ExpressionError, ForeignReferenceError, hasInterpolation, parseAddress, parseExpression, splitTemplate } from "./expression";
-import { ConfigEvaluator, type EvalCtx, isObject, RESOURCE_TYPE, SetValue } from "./tf-config.evaluator";
+import { BAD_IDENTIFIER_DETAIL, compareAddresses, ExpressionError, IDENTIFIER, ForeignReferenceError, hasInterpolation, parseAddress, parseExpression, splitTemplate } from "./expression";
+import { quoted } from "./render/safe-text";
+import { ConfigEvaluator, type EvalCtx, isObject, type Json, RESOURCE_TYPE, SetValue } from "./tf-config.evaluator";
 import type { AttributeRef, DesiredDataSource, DesiredOutput, DesiredProvider, Diagnostic, OutputExpression } from "./reconciler.types";
 
 /**
@@ -17,6 +18,22 @@ export abstract class ConfigBlockReader extends ConfigEvaluator {
 
   protected warning(summary: string, detail: string, address?: string): void {
     this.diagnostics.push(address ? { severity: "warning", summary, detail, address } : { severity: "warning", summary, detail });
+  }
+
+  /**
+   * The keys of a block that are valid Terraform names, sorted; `//` (a comment) is skipped. Every
+   * other key is an error naming its place, with the name quoted and escaped.
+   */
+  protected validNames(what: string, place: string, block: Json): string[] {
+    return Object.keys(block)
+      .filter((name) => name !== "//" && this.validName(what, place, name))
+      .sort();
+  }
+
+  protected validName(what: string, place: string, name: string): boolean {
+    if (IDENTIFIER.test(name)) return true;
+    this.error(`Invalid ${what}`, `${place} ${quoted(name)}: ${BAD_IDENTIFIER_DETAIL}`);
+    return false;
   }
 
   protected stringArg(raw: unknown, ctx: EvalCtx, what: string): string | null {
@@ -56,7 +73,7 @@ export abstract class ConfigBlockReader extends ConfigEvaluator {
     const ctx: EvalCtx = { address, deps: new Set(), mode: "arguments" };
     for (const key of Object.keys(body).sort()) {
       if (!["//", "id", "name", "account", "provider", "depends_on"].includes(key)) {
-        this.error("Unsupported argument", `An argument named "${key}" is not expected here.`, address);
+        this.error("Unsupported argument", `An argument named ${quoted(key)} is not expected here.`, address);
       }
     }
     const id = this.stringArg(body.id, ctx, "id");
@@ -83,7 +100,7 @@ export abstract class ConfigBlockReader extends ConfigEvaluator {
       return [];
     }
     const out: DesiredOutput[] = [];
-    for (const name of Object.keys(block).sort()) {
+    for (const name of this.validNames("output name", "output", block)) {
       const body = block[name];
       const address = `output.${name}`;
       if (!isObject(body) || !("value" in body)) {
@@ -128,7 +145,7 @@ export abstract class ConfigBlockReader extends ConfigEvaluator {
         const v = this.evalExpr(parseExpression(part.expr), ctx);
         if (!v.known) out.push(v.ref);
         else if (typeof v.value === "string" || typeof v.value === "number" || typeof v.value === "boolean") out.push(String(v.value));
-        else throw new ExpressionError(`"${part.expr}" is not a string and cannot be interpolated.`);
+        else throw new ExpressionError(`${quoted(part.expr)} is not a string and cannot be interpolated.`);
       }
     }
     const merged: Array<string | AttributeRef> = [];

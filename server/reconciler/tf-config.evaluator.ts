@@ -1,4 +1,5 @@
 import { type Expr, ExpressionError, ForeignReferenceError, indexSuffix, parseExpression, splitTemplate, type Step } from "./expression";
+import { quoted } from "./render/safe-text";
 import type { AttributeRef } from "./reconciler.types";
 
 /**
@@ -76,7 +77,7 @@ export abstract class ConfigEvaluator {
       const v = this.evalExpr(parseExpression(part.expr), ctx);
       if (!v.known) throw new ExpressionError(`the reference to ${describeRef(v.ref)} cannot be part of a string here.`);
       if (typeof v.value !== "string" && typeof v.value !== "number" && typeof v.value !== "boolean") {
-        throw new ExpressionError(`"${part.expr}" is not a string and cannot be interpolated.`);
+        throw new ExpressionError(`${quoted(part.expr)} is not a string and cannot be interpolated.`);
       }
       out += String(v.value);
     }

@@ -1,4 +1,5 @@
 import { compareAddresses, type Expr, ExpressionError, indexSuffix, parseAddress, parseExpression } from "./expression";
+import { quoted } from "./render/safe-text";
 import {
   ARGUMENTS,
   type Argument,
@@ -59,22 +60,26 @@ class ConfigParser extends ConfigBlockReader {
     }
     for (const key of Object.keys(json).sort()) {
       if (!["//", "terraform", "provider", "resource", "data", "output", "variable", "locals", "import", "moved", "removed"].includes(key)) {
-        this.warning("Unsupported block ignored", `keyform does not evaluate "${key}" blocks; it was ignored.`);
+        this.warning("Unsupported block ignored", `keyform does not evaluate ${quoted(key)} blocks; it was ignored.`);
       }
     }
     this.readVariables(json.variable);
-    if (isObject(json.locals)) this.locals = json.locals;
+    if (isObject(json.locals)) {
+      const locals = json.locals;
+      this.locals = Object.fromEntries(this.validNames("local value name", "local", locals).map((n) => [n, locals[n]]));
+    }
     config.providers = this.readProviders(json.provider);
     const resources = isObject(json.resource) ? json.resource : {};
     const data = isObject(json.data) ? json.data : {};
-    for (const type of Object.keys(resources).sort()) {
+    for (const type of this.validNames("resource type name", "resource", resources)) {
       if (type !== RESOURCE_TYPE) this.otherProvider("resource", type, resources[type]);
     }
-    for (const type of Object.keys(data).sort()) {
+    for (const type of this.validNames("data source type name", "data", data)) {
       if (type !== RESOURCE_TYPE) this.otherProvider("data", type, data[type]);
     }
     const dataBlocks = isObject(data[RESOURCE_TYPE]) ? (data[RESOURCE_TYPE] as Json) : {};
-    for (const name of Object.keys(dataBlocks)) this.dataNames.add(name);
+    const dataNames = this.validNames("data source name", `data ${quoted(RESOURCE_TYPE)}`, dataBlocks);
+    for (const name of dataNames) this.dataNames.add(name);
     this.expandResources(isObject(resources[RESOURCE_TYPE]) ? (resources[RESOURCE_TYPE] as Json) : {});
     config.expansion = this.resourceExpansion;
     const providerKeys = new Set(config.providers.map((p) => p.key));
@@ -82,7 +87,7 @@ class ConfigParser extends ConfigBlockReader {
       const r = this.readResource(this.instances.get(address)!, config.providers, providerKeys);
       if (r) config.resources.push(r);
     }
-    for (const name of Object.keys(dataBlocks).sort()) {
+    for (const name of dataNames) {
       const d = this.readDataSource(name, dataBlocks[name], config.providers, providerKeys);
       if (d) config.dataSources.push(d);
     }
@@ -94,7 +99,7 @@ class ConfigParser extends ConfigBlockReader {
   }
 
   private otherProvider(mode: "resource" | "data", type: string, blocks: unknown): void {
-    const names = isObject(blocks) ? Object.keys(blocks).sort() : [];
+    const names = isObject(blocks) ? this.validNames(`${mode === "data" ? "data source" : "resource"} name`, `${mode} ${quoted(type)}`, blocks) : [];
     for (const name of names) {
       const address = `${mode === "data" ? "data." : ""}${type}.${name}`;
       this.warning(
@@ -110,7 +115,7 @@ class ConfigParser extends ConfigBlockReader {
   private readVariables(block: unknown): void {
     if (block === undefined) return;
     if (!isObject(block)) return this.error("Invalid variable block", "\"variable\" must be an object of variable declarations.");
-    for (const name of Object.keys(block).sort()) {
+    for (const name of this.validNames("variable name", "variable", block)) {
       const v = block[name];
       if (isObject(v) && "default" in v) this.variables[name] = v.default;
     }
@@ -122,6 +127,7 @@ class ConfigParser extends ConfigBlockReader {
       this.error("Invalid provider block", "\"provider\" must be an object keyed by provider name.");
       return [];
     }
+    this.validNames("provider name", "provider", block);
     const raw = block.keyform;
     if (raw === undefined) return [];
     const entries = Array.isArray(raw) ? raw : [raw];
@@ -133,6 +139,7 @@ class ConfigParser extends ConfigBlockReader {
       }
       const ctx: EvalCtx = { address: "provider.keyform", deps: new Set(), mode: "arguments" };
       const alias = this.stringArg(entry.alias, ctx, "alias");
+      if (alias !== null && !this.validName("provider configuration alias", 'provider "keyform" alias', alias)) continue;
       const account = this.stringArg(entry.account, ctx, "account");
       const endpoint = this.stringArg(entry.endpoint, ctx, "endpoint");
       const key = alias ? `keyform.${alias}` : "keyform";
@@ -148,7 +155,7 @@ class ConfigParser extends ConfigBlockReader {
   // ---------------------------------------------------------------- expansion (count / for_each)
 
   private expandResources(blocks: Json): void {
-    for (const name of Object.keys(blocks).sort()) {
+    for (const name of this.validNames("resource name", `resource ${quoted(RESOURCE_TYPE)}`, blocks)) {
       const body = blocks[name];
       const base = `${RESOURCE_TYPE}.${name}`;
       if (!isObject(body)) {
@@ -224,7 +231,7 @@ class ConfigParser extends ConfigBlockReader {
     const errorsBefore = this.diagnostics.filter((d) => d.severity === "error").length;
     const supported = (key: string) => META_ARGUMENTS.includes(key) || (ARGUMENTS as readonly string[]).includes(key);
     if (!Object.keys(body).every(supported)) {
-      for (const key of Object.keys(body).sort()) if (!supported(key)) this.error("Unsupported argument", `An argument named "${key}" is not expected here.`, address);
+      for (const key of Object.keys(body).sort()) if (!supported(key)) this.error("Unsupported argument", `An argument named ${quoted(key)} is not expected here.`, address);
     }
     const args: Partial<Record<Argument, unknown>> = {};
     for (const arg of ARGUMENTS) {
@@ -261,7 +268,7 @@ class ConfigParser extends ConfigBlockReader {
     }
     const type = str("type");
     if (type !== null && !["live", "temp", "legacy"].includes(type)) {
-      this.error("Invalid key type", `type must be "live" or "temp" (or "legacy" for an imported key), not "${type}".`, address);
+      this.error("Invalid key type", `type must be "live" or "temp" (or "legacy" for an imported key), not ${quoted(type)}.`, address);
     }
     const name = str("name");
     if (name === null && !this.diagnostics.slice(errorsBefore).length) {
@@ -324,7 +331,7 @@ class ConfigParser extends ConfigBlockReader {
     }
     for (const key of Object.keys(raw).sort()) {
       if (!["//", "prevent_destroy", "create_before_destroy", "ignore_changes", "replace_triggered_by", "precondition", "postcondition"].includes(key)) {
-        this.error("Unsupported argument", `An argument named "${key}" is not expected here.`, address);
+        this.error("Unsupported argument", `An argument named ${quoted(key)} is not expected here.`, address);
       }
       if (key === "precondition" || key === "postcondition") {
         this.error("Unsupported lifecycle argument", `keyform does not evaluate lifecycle ${key} blocks.`, address);

@@ -140,7 +140,10 @@ export class StackService {
     const sp = await this.requirePlan(ctx, id, "stack.read");
     if (format === "text") return { text: renderPlanText(sp.plan), type: "text/plain" };
     if (format === "markdown") {
-      return { text: renderPlanMarkdown(sp.plan, { stack: parseStackKey(sp.stack).name, planId: sp.id, applyCommand: `keyform apply --plan ${sp.id}` }), type: "text/markdown" };
+      const ref = parseStackKey(sp.stack);
+      // The CLI needs the stack's name for its outputs file; the operator also names another owner's namespace.
+      const command = `keyform apply --plan ${sp.id} --stack ${ref.name}${ref.owner !== null && ctx.principal.kind === "operator" ? ` --owner ${ref.owner}` : ""}`;
+      return { text: renderPlanMarkdown(sp.plan, { stack: ref.name, planId: sp.id, applyCommand: command }), type: "text/markdown" };
     }
     return this.planView(sp);
   }

@@ -26,8 +26,8 @@ describe("keyform CLI: plan, apply, output, state", () => {
     await srv.stop();
   });
 
-  // The endpoint comes from the provider block: no KEYFORM_ENDPOINT here on purpose.
-  const env = () => ({ KEYFORM_TOKEN: srv.adminToken });
+  // The provider block names the same server; the token goes where KEYFORM_ENDPOINT says.
+  const env = () => ({ KEYFORM_TOKEN: srv.adminToken, KEYFORM_ENDPOINT: srv.endpoint });
   const write = (resources: Record<string, unknown>, outputs: Record<string, unknown> = {}) =>
     writeFileSync(join(work, "keys.tf.json"), JSON.stringify(tfJson(srv.endpoint, resources, outputs)));
 
@@ -73,13 +73,13 @@ describe("keyform CLI: plan, apply, output, state", () => {
     writeFileSync(ghOut, "");
     const gh = await runCli(["output", "ci_key", "--format", "github"], { env: { ...env(), GITHUB_OUTPUT: ghOut }, cwd: work });
     expect(gh.stdout.trim()).toBe(`::add-mask::${secret}`);
-    expect(readFileSync(ghOut, "utf8")).toBe(`ci_key=${secret}\n`);
+    expect(readFileSync(ghOut, "utf8")).toMatch(new RegExp(`^ci_key<<(ghadelimiter_[0-9a-f-]{36})\\n${secret}\\n\\1\\n$`));
 
     const again = await runCli(["plan", "keys.tf.json", "--detailed-exitcode"], { env: env(), cwd: work });
     expect(again.code).toBe(0);
     expect(again.stdout).toContain("No changes. Your infrastructure matches the configuration.");
 
-    const list = await runCli(["state", "list", "--stack", "ci-keys", "--endpoint", srv.endpoint], { env: env(), cwd: work });
+    const list = await runCli(["state", "list", "--stack", "ci-keys"], { env: env(), cwd: work });
     expect(list.stdout.trim()).toBe("keyform_api_key.ci");
     const show = await runCli(["state", "show", "keyform_api_key.ci", "--stack", "ci-keys", "--endpoint", srv.endpoint], { env: env(), cwd: work });
     expect(show.stdout).toContain('resource "keyform_api_key" "ci" {');
@@ -119,7 +119,7 @@ describe("keyform CLI: plan, apply, output, state", () => {
   it("exits 1 with SECRET_UNAVAILABLE for a sensitive output it does not hold", async () => {
     const other = mkdtempSync(join(tmpdir(), "keyform-cli-other-"));
     mkdirSync(join(other, ".keyform", "outputs"), { recursive: true });
-    writeFileSync(join(other, ".keyform", "outputs", "s.json"), JSON.stringify({ k: { sensitive: true, type: "string" } }));
+    writeFileSync(join(other, ".keyform", "outputs", "s.json"), JSON.stringify({ k: { sensitive: true, type: "string" } }), { mode: 0o600 });
     const r = await runCli(["output", "k", "--raw"], { env: env(), cwd: other });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("SECRET_UNAVAILABLE");
@@ -133,7 +133,7 @@ describe("keyform CLI: plan, apply, output, state", () => {
     const r = await runCli(["plan"], { env: env(), cwd: work });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("--stack");
-    expect(r.stderr).toContain("a, b");
+    expect(r.stderr).toContain('"a", "b"');
   });
 
   it("plans and applies a cdktf.out written by the real `cdktf synth` (examples/basic), then reports no changes with exit 0", async () => {

@@ -15,12 +15,15 @@ export interface CliResult {
   stderr: string;
 }
 
+/** The CLI's private state folder (its outputs key) for this test file, never the real home's. */
+export const CLI_STATE_HOME = mkdtempSync(join(tmpdir(), "keyform-state-"));
+
 /** Runs the built CLI as a child process, the way users run it. */
 export function runCli(args: string[], opts: { env?: Record<string, string>; input?: string; cwd?: string; timeoutMs?: number } = {}): Promise<CliResult> {
   return new Promise((res, rej) => {
     const child = spawn(process.execPath, [CLI, ...args], {
       cwd: opts.cwd ?? process.cwd(),
-      env: { ...process.env, KEYFORM_TOKEN: "", KEYFORM_ENDPOINT: "", ...opts.env },
+      env: { ...process.env, KEYFORM_TOKEN: "", KEYFORM_ENDPOINT: "", GITHUB_OUTPUT: "", XDG_STATE_HOME: CLI_STATE_HOME, ...opts.env },
       stdio: ["pipe", "pipe", "pipe"],
     });
     let stdout = "";

@@ -218,3 +218,19 @@ export const hostilePlanBody: fc.Arbitrary<string | undefined> = fc.oneof(
   { weight: 1, arbitrary: hostileBody(["config", "refresh", "destroy", "replace", "target"], { config: {} }) },
   { weight: 1, arbitrary: fc.integer({ min: 10, max: 3_000 }).map((d) => `{"config":{"resource":{"keyform_api_key":{"a":${'{"a":'.repeat(d)}1${"}".repeat(d)}}}}}`) },
 );
+
+/** Everything a reviewer must never receive raw: terminal controls, line tricks, markdown and HTML, workflow commands. */
+export const RENDER_PAYLOADS = [
+  "\u001b[2J\u001b[H", "\u001b]0;pwned\u0007", "\u001b]8;;https://evil.example\u001b\\link\u001b]8;;\u001b\\", "\u009b31m", "\u001bc",
+  "\r  # keyform_api_key.prod will be destroyed", "\u202eevil", "\u2066x\u2069", "\u200f", "\u0085", "\u2028", "\u007f", "\u0000", "\t", "\b\b\b\b",
+  "```", "````", "~~~", "</details>", "<details>", "<!--", "-->", "</details><a href=https://evil.example>x</a>", "<img src=x onerror=alert(1)>",
+  "[click](https://evil.example)", "![i](https://evil.example/i.png)", "https://evil.example", "www.evil.example", "<https://evil.example>",
+  "\nPlan: 0 to add, 0 to change, 0 to destroy.\n", "\nNo changes. Your infrastructure matches the configuration.\n",
+  "EOF\nname=value", "ghadelimiter_0\nx", "\n::stop-commands::tok\n", "::add-mask::", "%0A::warning::x", "\n\n", "`", "| a | b |", "*bold*", "_u_",
+];
+
+export const hostileText: fc.Arbitrary<string> = fc.oneof(
+  { weight: 4, arbitrary: fc.array(fc.constantFrom(...RENDER_PAYLOADS, "a", " ", "k", "-"), { minLength: 1, maxLength: 6 }).map((p) => p.join("")) },
+  { weight: 2, arbitrary: fc.string({ unit: "binary", minLength: 1, maxLength: 30 }) },
+  { weight: 1, arbitrary: fc.string({ minLength: 1, maxLength: 20 }) },
+);

@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import type { KeyView } from "../../keys/key.view";
 import { KeyformClient } from "../client";
 import { CliError, out, table, type CliIO } from "../io";
+import { safeJson, safeLine } from "../../reconciler/render/safe-text";
 
 interface Common {
   endpoint?: string;
@@ -15,7 +16,7 @@ function account(io: CliIO, o: Common): string {
   return encodeURIComponent(a);
 }
 
-const client = (io: CliIO, o: Common) => new KeyformClient({ endpoint: o.endpoint, token: io.env.KEYFORM_TOKEN });
+const client = (io: CliIO, o: Common) => KeyformClient.from(io.env, { flag: o.endpoint });
 
 function describe(k: KeyView): string {
   return table([
@@ -29,7 +30,7 @@ function describe(k: KeyView): string {
 type Created = { key: KeyView; secret: string };
 
 function printSecret(io: CliIO, o: Common, r: Created): void {
-  if (o.json) return out(io, JSON.stringify(r, null, 2));
+  if (o.json) return out(io, safeJson(r, 2));
   out(io, describe(r.key));
   out(io, `\nsecret: ${r.secret}\nThis secret is shown once and cannot be retrieved again.`);
 }
@@ -69,7 +70,7 @@ export function registerKeys(program: Command, io: CliIO, run: (fn: () => Promis
           all.push(...page.keys);
           cursor = page.next_cursor;
         } while (cursor);
-        if (o.json) return out(io, JSON.stringify({ keys: all }, null, 2));
+        if (o.json) return out(io, safeJson({ keys: all }, 2));
         if (all.length === 0) return out(io, "No keys.");
         out(io, table([["ID", "NAME", "TYPE", "KEY", "STATUS", "EXPIRES", "LAST USED", "STACK"],
           ...all.map((k) => [k.id, k.name, k.type, k.masked, k.status, k.expires_at ?? "never", k.last_used_at ?? "never", k.managed_by_stack ?? "-"])]));
@@ -81,7 +82,7 @@ export function registerKeys(program: Command, io: CliIO, run: (fn: () => Promis
       run(async () => {
         const r = await client(io, o).request<{ key: KeyView; usage: Array<{ minute: string; operation: string; source: string; count: number }> }>(
           "GET", `/v1/accounts/${account(io, o)}/keys/${encodeURIComponent(id)}`);
-        if (o.json) return out(io, JSON.stringify(r, null, 2));
+        if (o.json) return out(io, safeJson(r, 2));
         out(io, describe(r.key));
         if (r.usage.length) out(io, "\n" + table([["MINUTE", "OPERATION", "SOURCE", "COUNT"], ...r.usage.map((u) => [u.minute, u.operation, u.source, String(u.count)])]));
       }),
@@ -91,7 +92,7 @@ export function registerKeys(program: Command, io: CliIO, run: (fn: () => Promis
     .action((id: string, o: Common) =>
       run(async () => {
         await client(io, o).request("DELETE", `/v1/accounts/${account(io, o)}/keys/${encodeURIComponent(id)}`);
-        out(io, o.json ? JSON.stringify({ revoked: id }) : `Revoked ${id}.`);
+        out(io, o.json ? safeJson({ revoked: id }) : `Revoked ${safeLine(id)}.`);
       }),
     );
 
@@ -111,7 +112,7 @@ export function registerKeys(program: Command, io: CliIO, run: (fn: () => Promis
       run(async () => {
         if (!o.yes) throw new CliError("revoke-all revokes every key of the account; pass --yes to confirm");
         const r = await client(io, o).request<{ revoked: number }>("POST", `/v1/accounts/${account(io, o)}/keys/revoke-all`, {});
-        out(io, o.json ? JSON.stringify(r) : `Revoked ${r.revoked} key(s).`);
+        out(io, o.json ? safeJson(r) : `Revoked ${Number(r.revoked)} key(s).`);
       }),
     );
 }

@@ -1,72 +1,99 @@
-import { appendFileSync } from "node:fs";
+import { closeSync, constants, fstatSync, openSync, writeSync } from "node:fs";
 import { resolve } from "node:path";
 import type { Command } from "commander";
 import { stringify } from "yaml";
 import { kubernetesName } from "../../keys/key.view";
-import { CliError, out, type CliIO } from "../io";
-import { defaultOutputsStack, outputsPath, readOutputs, type OutputsFile } from "../outputs-file";
+import { IDENTIFIER } from "../../reconciler/expression";
+import { addMaskCommands, githubOutputEntry, hasUnsafeChars, quoted, safeJson, safeLine } from "../../reconciler/render/safe-text";
+import { checkedStack } from "../stack-arg";
+import { CliError, out, outData, warn, type CliIO } from "../io";
+import { defaultOutputsStack, outputsKey, outputsPath, readOutputs, untrustedWarning, type OutputsFile } from "../outputs-file";
 
 type Format = "shell" | "dotenv" | "github" | "kubernetes" | "base64";
 
 const envName = (name: string) => name.toUpperCase().replace(/[^A-Z0-9_]/g, "_").replace(/^(\d)/, "_$1");
 const text = (v: unknown) => (typeof v === "string" ? v : JSON.stringify(v));
-const shellQuote = (s: string) => `"${s.replace(/(["\\$`])/g, "\\$1")}"`;
+/** POSIX double quotes; a value holding control characters uses ANSI-C quoting instead, so none reaches the terminal raw. */
+const shellQuote = (s: string) =>
+  hasUnsafeChars(s)
+    ? `$'${s.replace(/[\\']/g, "\\$&").replace(/[\u0000-\u001f\u007f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`).replace(/[\u0080-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`)}'`
+    : `"${s.replace(/(["\\$`])/g, "\\$1")}"`;
+
+/**
+ * `--format github`: every check first (GITHUB_OUTPUT set and writable, names it can write), then
+ * `::add-mask::` for every line of every sensitive value, then the values into $GITHUB_OUTPUT in
+ * GitHub's multi-line form with a random delimiter. Nothing is printed when a check fails.
+ */
+function writeGithub(io: CliIO, entries: Array<[string, OutputsFile[string]]>): void {
+  const target = io.env.GITHUB_OUTPUT;
+  if (!target) throw new CliError("--format github needs GITHUB_OUTPUT (set by GitHub Actions) to write the values to; nothing was printed");
+  const bad = entries.filter(([n]) => !IDENTIFIER.test(n)).map(([n]) => quoted(n));
+  if (bad.length) throw new CliError(`--format github cannot write output ${bad.join(", ")} safely (names must be letters, digits, _ and -); nothing was printed`);
+  const body = entries.map(([n, v]) => githubOutputEntry(n, text(v.value))).join("");
+  let fd: number;
+  try {
+    fd = openSync(target, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT, 0o600);
+  } catch (err) {
+    throw new CliError(`cannot open GITHUB_OUTPUT (${(err as NodeJS.ErrnoException).code}); nothing was printed`);
+  }
+  try {
+    if (!fstatSync(fd).isFile()) throw new CliError("GITHUB_OUTPUT is not a regular file; nothing was printed");
+    const masks = entries.filter(([, v]) => v.sensitive).flatMap(([, v]) => addMaskCommands(text(v.value)));
+    if (masks.length) outData(io, masks.join("\n") + "\n");
+    const data = Buffer.from(body, "utf8");
+    for (let off = 0; off < data.length; ) off += writeSync(fd, data, off);
+  } finally {
+    closeSync(fd);
+  }
+}
 
 /** Prints outputs the way `terraform output` does, or in a form a CI step can consume directly. */
-export function renderOutputs(io: CliIO, all: OutputsFile, name: string | undefined, o: { json?: boolean; raw?: boolean; format?: Format; stack: string }): number {
-  if (name !== undefined && !(name in all)) throw new CliError(`Output "${name}" not found. The outputs of stack ${o.stack} are: ${Object.keys(all).join(", ") || "(none)"}`);
+export function renderOutputs(io: CliIO, all: OutputsFile, name: string | undefined, o: { json?: boolean; raw?: boolean; format?: Format; stack: string; file: string }): number {
+  if (name !== undefined && !(name in all)) throw new CliError(`Output ${quoted(name)} not found. The outputs of stack ${safeLine(o.stack)} are: ${Object.keys(all).map(quoted).join(", ") || "(none)"}`);
   const selected = name !== undefined ? { [name]: all[name] } : all;
   for (const [n, v] of Object.entries(selected)) {
     if (!("value" in v) && (o.json || o.raw || o.format || name !== undefined)) {
-      throw new CliError(`SECRET_UNAVAILABLE: output "${n}" is sensitive and its value is not in ${outputsPath(io.cwd, o.stack)}; keyform keeps no secret after the apply that created it. Run the apply here, or regenerate the key.`);
+      throw new CliError(`SECRET_UNAVAILABLE: output ${quoted(n)} has no value in ${quoted(o.file)} that keyform wrote on this machine; keyform keeps no secret after the apply that created it. Run the apply here, or regenerate the key.`);
     }
   }
   if (o.raw) {
     if (name === undefined) throw new CliError("--raw needs an output NAME");
     const v = selected[name].value;
-    if (v !== null && typeof v === "object") throw new CliError(`--raw prints only strings, numbers and booleans; output "${name}" is ${Array.isArray(v) ? "a list" : "an object"} (use --json)`);
-    io.stdout.write(String(v));
+    if (v !== null && typeof v === "object") throw new CliError(`--raw prints only strings, numbers and booleans; output ${quoted(name)} is ${Array.isArray(v) ? "a list" : "an object"} (use --json)`);
+    outData(io, String(v));
     return 0;
   }
   if (o.json) {
-    out(io, name !== undefined ? JSON.stringify(selected[name].value) : JSON.stringify(selected, null, 2));
+    out(io, name !== undefined ? safeJson(selected[name].value) : safeJson(selected, 2));
     return 0;
   }
   const entries = Object.entries(selected);
   switch (o.format) {
     case undefined:
-      for (const [n, v] of entries) out(io, `${n} = ${v.sensitive && name === undefined ? "<sensitive>" : JSON.stringify(v.value ?? null)}`);
+      for (const [n, v] of entries) out(io, `${safeLine(n)} = ${v.sensitive && name === undefined ? "<sensitive>" : safeJson(v.value ?? null)}`);
       return 0;
     case "shell":
-      for (const [n, v] of entries) out(io, `export ${envName(n)}=${shellQuote(text(v.value))}`);
+      outData(io, entries.map(([n, v]) => `export ${envName(n)}=${shellQuote(text(v.value))}\n`).join(""));
       return 0;
-    case "dotenv":
-      for (const [n, v] of entries) out(io, `${envName(n)}=${shellQuote(text(v.value))}`);
-      return 0;
-    case "base64":
-      if (name === undefined) throw new CliError("--format base64 needs an output NAME");
-      out(io, Buffer.from(text(selected[name].value), "utf8").toString("base64"));
-      return 0;
-    case "kubernetes":
-      out(io, stringify({
-        apiVersion: "v1", kind: "Secret", metadata: { name: kubernetesName(name ?? o.stack) }, type: "Opaque",
-        data: Object.fromEntries(entries.map(([n, v]) => [envName(n), Buffer.from(text(v.value), "utf8").toString("base64")])),
-      }).trimEnd());
-      return 0;
-    case "github": {
-      // GitHub Actions: mask every sensitive value first, then hand the values to later steps.
-      const target = io.env.GITHUB_OUTPUT;
-      for (const [, v] of entries) if (v.sensitive) out(io, `::add-mask::${text(v.value)}`);
-      const lines = entries.map(([n, v]) => {
-        const s = text(v.value);
-        if (!s.includes("\n")) return `${n}=${s}\n`;
-        const delim = `KEYFORM_EOF_${Math.random().toString(36).slice(2)}`;
-        return `${n}<<${delim}\n${s}\n${delim}\n`;
-      });
-      if (target) appendFileSync(target, lines.join(""));
-      else throw new CliError("--format github needs GITHUB_OUTPUT (set by GitHub Actions) to write the values to");
+    case "dotenv": {
+      const unsafe = entries.filter(([, v]) => hasUnsafeChars(text(v.value).replace(/\n/g, ""))).map(([n]) => quoted(n));
+      if (unsafe.length) throw new CliError(`--format dotenv cannot hold the control characters in ${unsafe.join(", ")}; use --format shell or --json`);
+      outData(io, entries.map(([n, v]) => `${envName(n)}="${text(v.value).replace(/(["\\$`])/g, "\\$1")}"\n`).join(""));
       return 0;
     }
+    case "base64":
+      if (name === undefined) throw new CliError("--format base64 needs an output NAME");
+      outData(io, Buffer.from(text(selected[name].value), "utf8").toString("base64") + "\n");
+      return 0;
+    case "kubernetes":
+      outData(io, stringify({
+        apiVersion: "v1", kind: "Secret", metadata: { name: kubernetesName(name ?? o.stack) }, type: "Opaque",
+        data: Object.fromEntries(entries.map(([n, v]) => [envName(n), Buffer.from(text(v.value), "utf8").toString("base64")])),
+      }));
+      return 0;
+    case "github":
+      writeGithub(io, entries);
+      return 0;
   }
 }
 
@@ -82,10 +109,13 @@ export function registerOutput(program: Command, io: CliIO, run: (fn: () => Prom
     .option("--format <format>", "shell | dotenv | github | kubernetes | base64")
     .action((name: string | undefined, o: { stack?: string; outputsFile?: string; json?: boolean; raw?: boolean; format?: string }) =>
       run(async () => {
-        if (o.format && !["shell", "dotenv", "github", "kubernetes", "base64"].includes(o.format)) throw new CliError(`--format must be shell, dotenv, github, kubernetes or base64, not ${o.format}`);
-        const stack = o.stack ?? (o.outputsFile ? "outputs" : defaultOutputsStack(io.cwd));
+        if (o.format && !["shell", "dotenv", "github", "kubernetes", "base64"].includes(o.format)) throw new CliError(`--format must be shell, dotenv, github, kubernetes or base64, not ${quoted(o.format)}`);
+        const stack = checkedStack(o.stack ?? (o.outputsFile ? "outputs" : defaultOutputsStack(io.cwd)), "--stack");
         const file = o.outputsFile ? resolve(io.cwd, o.outputsFile) : outputsPath(io.cwd, stack);
-        return renderOutputs(io, readOutputs(file), name, { json: o.json, raw: o.raw, format: o.format as Format | undefined, stack });
+        const read = readOutputs(file, outputsKey(io.env));
+        const warning = untrustedWarning(file, read);
+        if (warning) warn(io, warning);
+        return renderOutputs(io, read.outputs, name, { json: o.json, raw: o.raw, format: o.format as Format | undefined, stack, file });
       }),
     );
 }

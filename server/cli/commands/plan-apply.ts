@@ -1,11 +1,14 @@
 import { createInterface } from "node:readline/promises";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { resolve } from "node:path";
+import { existsSync, mkdirSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import type { Command } from "commander";
-import { ApiError, KeyformClient, resolveEndpoint } from "../client";
-import { CliError, out, type CliIO } from "../io";
-import { mergeOutputs, outputsPath, readOutputs, writeOutputs, type ApplyOutputs } from "../outputs-file";
+import { quoted, safeJson, safeLine } from "../../reconciler/render/safe-text";
+import { ApiError, KeyformClient, resolveEndpoint, NO_TOKEN } from "../client";
+import { CliError, out, warn, type CliIO } from "../io";
+import { ensureOutputsDir, mergeOutputs, outputsKey, outputsPath, readOutputs, untrustedWarning, writeOutputs, type ApplyOutputs } from "../outputs-file";
+import { PLAN_ID, readSavedPlan, writeSavedPlan } from "../saved-plan";
 import { loadTfInput, providerEndpoint } from "../tf-input";
+import { checkedStack } from "../stack-arg";
 
 interface PlanView {
   id: string;
@@ -21,6 +24,7 @@ interface PlanView {
 interface PlanFlags {
   stack?: string;
   endpoint?: string;
+  useConfigEndpoint?: boolean;
   out?: string;
   json?: boolean;
   markdown?: boolean;
@@ -38,39 +42,38 @@ interface ApplyResult {
   outputs: ApplyOutputs;
 }
 
-function clientFor(io: CliIO, endpointFlag: string | undefined, config?: Record<string, unknown>) {
-  return new KeyformClient({ endpoint: resolveEndpoint(endpointFlag, config ? providerEndpoint(config) : undefined), token: io.env.KEYFORM_TOKEN });
+/** The client for a configuration: the endpoint the user chose; the configuration's only if it is the same, or with --use-config-endpoint. */
+function clientFor(io: CliIO, o: PlanFlags, config: Record<string, unknown>): KeyformClient {
+  if (!io.env.KEYFORM_TOKEN) throw new CliError(NO_TOKEN);
+  const r = resolveEndpoint(io.env, { flag: o.endpoint, configEndpoint: providerEndpoint(config), useConfigEndpoint: o.useConfigEndpoint });
+  if (r.ignoredConfigEndpoint !== undefined) {
+    warn(io, `Note: using ${r.endpoint}, not the provider block's endpoint ${quoted(r.ignoredConfigEndpoint)} (set KEYFORM_ENDPOINT or --endpoint; --use-config-endpoint trusts the configuration's).`);
+  }
+  return new KeyformClient(r.endpoint, io.env.KEYFORM_TOKEN);
 }
 
-/** Plans a configuration on the server; returns the stored plan and the client that made it. */
+/** Plans a configuration on the server; returns the stored plan, the client that made it and the stack. */
 async function makePlan(io: CliIO, pathArg: string | undefined, o: PlanFlags) {
   const input = loadTfInput(io.cwd, pathArg, o.stack);
-  if (!input.stack) throw new CliError(`Cannot tell the stack name of ${input.source}: pass --stack NAME.`);
-  const client = clientFor(io, o.endpoint, input.config);
+  const stack = checkedStack(input.stack, quoted(input.source));
+  const client = clientFor(io, o, input.config);
   try {
-    const plan = await client.request<PlanView>("POST", `/v1/stacks/${encodeURIComponent(input.stack)}/plans`, {
+    const plan = await client.request<PlanView>("POST", `/v1/stacks/${encodeURIComponent(stack)}/plans`, {
       config: input.config, destroy: o.destroy || undefined, replace: o.replace, target: o.target,
     });
-    return { plan, client, failed: false };
+    return { plan, client, stack, failed: false };
   } catch (err) {
     const planId = err instanceof ApiError && err.code === "PLAN_FAILED" ? (err.body as { plan_id?: string }).plan_id : undefined;
     if (!planId) throw err;
     const plan = ((err as ApiError).body as { plan: PlanView }).plan;
-    return { plan, client, failed: true };
+    return { plan, client, stack, failed: true };
   }
 }
 
 async function printPlan(io: CliIO, client: KeyformClient, plan: PlanView, o: PlanFlags): Promise<void> {
-  if (o.json) return out(io, JSON.stringify(plan.terraform));
-  const format = o.markdown ? "markdown" : "text";
-  const text = await fetchText(client, `/v1/plans/${plan.id}?format=${format}`);
-  out(io, text);
-}
-
-async function fetchText(client: KeyformClient, path: string): Promise<string> {
-  const res = await fetch(client.endpoint + path, { headers: client.authHeaders() });
-  if (!res.ok) throw new CliError(`cannot read ${path}: HTTP ${res.status}`);
-  return res.text();
+  if (!PLAN_ID.test(String(plan.id))) throw new CliError("the server answered with a malformed plan id");
+  if (o.json) return out(io, safeJson(plan.terraform));
+  out(io, await client.text(`/v1/plans/${plan.id}?format=${o.markdown ? "markdown" : "text"}`));
 }
 
 async function confirm(io: CliIO): Promise<boolean> {
@@ -84,27 +87,43 @@ async function confirm(io: CliIO): Promise<boolean> {
   }
 }
 
+/**
+ * Everything that can fail about keeping an apply's outputs — the outputs key, a private
+ * `.keyform/outputs`, the earlier file — is checked before the apply, whose secrets come only once.
+ */
+function prepareOutputs(io: CliIO, stack: string, outputsFile: string | undefined) {
+  const key = outputsKey(io.env);
+  ensureOutputsDir(io.cwd);
+  const path = outputsPath(io.cwd, stack);
+  const previous = readOutputs(path, key);
+  const warning = untrustedWarning(path, previous);
+  if (warning) warn(io, warning);
+  const extra = outputsFile ? resolve(io.cwd, outputsFile) : undefined;
+  if (extra) mkdirSync(dirname(extra), { recursive: true, mode: 0o700 });
+  return (applied: ApplyOutputs) => {
+    const merged = mergeOutputs(previous.outputs, applied);
+    writeOutputs(path, merged, key);
+    if (extra) writeOutputs(extra, merged, key);
+  };
+}
+
 const DONE: Record<string, string> = {
   create: "Creation complete", replace: "Replacement complete", update: "Modifications complete", delete: "Destruction complete",
   import: "Import complete", move: "Move complete", forget: "Removed from state",
 };
 
-function printApplied(io: CliIO, r: ApplyResult, o: { outputsFile?: string }): void {
+function printApplied(io: CliIO, r: ApplyResult): void {
   const done = r.resources.filter((x) => DONE[x.action]);
   if (done.length) out(io, "");
-  for (const x of done) out(io, `${x.address}: ${DONE[x.action]}${x.key_id ? ` [id=${x.key_id}]` : ""}`);
+  for (const x of done) out(io, `${safeLine(String(x.address))}: ${DONE[x.action]}${x.key_id ? ` [id=${safeLine(String(x.key_id))}]` : ""}`);
   const s = r.summary;
-  out(io, `\nApply complete! Resources: ${s.import ? `${s.import} imported, ` : ""}${s.add} added, ${s.change} changed, ${s.destroy} destroyed.`);
-  const path = outputsPath(io.cwd, r.stack);
-  const merged = mergeOutputs(readOutputs(path), r.outputs);
-  writeOutputs(path, merged);
-  if (o.outputsFile) writeOutputs(resolve(io.cwd, o.outputsFile), merged);
+  out(io, `\nApply complete! Resources: ${s.import ? `${Number(s.import)} imported, ` : ""}${Number(s.add)} added, ${Number(s.change)} changed, ${Number(s.destroy)} destroyed.`);
   const names = Object.keys(r.outputs);
   if (names.length) {
     out(io, "\nOutputs:\n\n");
     for (const name of names) {
       const v = r.outputs[name];
-      out(io, `${name} = ${v.sensitive ? "<sensitive>" : JSON.stringify(v.value ?? null)}`);
+      out(io, `${safeLine(name)} = ${v.sensitive ? "<sensitive>" : safeJson(v.value ?? null)}`);
     }
   }
 }
@@ -116,7 +135,8 @@ function planArguments(c: Command): Command {
   return c
     .argument("[path]", "cdktf.out | cdktf.out/stacks/NAME | FILE.tf.json (default ./cdktf.out)")
     .option("--stack <name>", "stack name (default: the config's //.metadata.stackName)")
-    .option("--endpoint <url>", "keyform server (default KEYFORM_ENDPOINT, else the provider block's endpoint)")
+    .option("--endpoint <url>", "keyform server, the only place KEYFORM_TOKEN is sent (default KEYFORM_ENDPOINT, else http://127.0.0.1:8080)")
+    .option("--use-config-endpoint", "send the token to the provider block's endpoint when neither --endpoint nor KEYFORM_ENDPOINT is set (trust the configuration)")
     .option("--replace <address>", "force replacement of this resource (repeatable)", collect)
     .option("--target <address>", "limit the plan to this resource (repeatable)", collect)
     .option("--destroy", "plan to destroy everything in the stack");
@@ -130,37 +150,50 @@ export function registerPlanApply(program: Command, io: CliIO, run: (fn: () => P
     .option("--detailed-exitcode", "exit 0 without changes, 2 with changes, 1 on error")
     .action((path: string | undefined, o: PlanFlags) =>
       run(async () => {
-        const { plan, client, failed } = await makePlan(io, path, o);
+        const { plan, client, stack, failed } = await makePlan(io, path, o);
         await printPlan(io, client, plan, o);
         if (failed) return 1;
         if (o.out) {
-          writeFileSync(resolve(io.cwd, o.out), JSON.stringify({ plan_id: plan.id, endpoint: client.endpoint, stack: plan.stack, lineage: plan.lineage, serial: plan.serial }, null, 2) + "\n");
-          if (!o.json) out(io, `\nSaved the plan to ${o.out}. To apply exactly these actions, run: keyform apply --plan ${o.out}`);
+          writeSavedPlan(resolve(io.cwd, o.out), { plan_id: plan.id, endpoint: client.endpoint, stack, lineage: plan.lineage, serial: plan.serial });
+          if (!o.json) out(io, `\nSaved the plan to ${safeLine(o.out)}. To apply exactly these actions, run: keyform apply --plan ${safeLine(o.out)}`);
         }
         return o.detailedExitcode && plan.has_changes ? 2 : 0;
       }),
     );
 
   planArguments(program.command("apply").description("Plan and apply a configuration, or apply a saved plan"))
-    .option("--plan <file|id>", "apply a saved plan (a file written by `plan --out`, or a plan id)")
+    .option("--plan <file|id>", "apply a saved plan (a file written by `plan --out`, or a plan id with --stack)")
     .option("--auto-approve", "do not ask for confirmation")
     .option("--outputs-file <file>", "also write the outputs (secrets included, mode 0600) here")
     .action((path: string | undefined, o: PlanFlags & { plan?: string; autoApprove?: boolean; outputsFile?: string }) =>
       run(async () => {
         let planId: string;
         let client: KeyformClient;
+        let keep: ReturnType<typeof prepareOutputs>;
         if (o.plan) {
+          if (!io.env.KEYFORM_TOKEN) throw new CliError(NO_TOKEN);
+          const { endpoint } = resolveEndpoint(io.env, { flag: o.endpoint });
           const file = resolve(io.cwd, o.plan);
+          let stack: string;
           if (existsSync(file)) {
-            const saved = JSON.parse(readFileSync(file, "utf8")) as { plan_id: string; endpoint?: string };
+            const saved = readSavedPlan(file);
+            if (saved.endpoint !== endpoint) {
+              throw new CliError(
+                `${quoted(o.plan)} was planned against ${quoted(saved.endpoint)}, but KEYFORM_TOKEN goes only to ${endpoint} (from --endpoint, KEYFORM_ENDPOINT or the default). Nothing was sent. If you trust that server, run again with --endpoint ${quoted(saved.endpoint)}.`,
+              );
+            }
             planId = saved.plan_id;
-            client = clientFor(io, o.endpoint ?? saved.endpoint);
-          } else if (/^plan_[0-9A-Za-z]{24}$/.test(o.plan)) {
+            stack = checkedStack(o.stack ?? saved.stack, quoted(o.plan));
+          } else if (PLAN_ID.test(o.plan)) {
+            if (!o.stack) throw new CliError(`Applying plan ${o.plan} by id needs --stack NAME (the stack whose outputs this apply keeps): keyform apply --plan ${o.plan} --stack NAME`);
             planId = o.plan;
-            client = clientFor(io, o.endpoint);
-          } else throw new CliError(`--plan ${o.plan} is neither a saved plan file nor a plan id`);
+            stack = checkedStack(o.stack, "--stack");
+          } else throw new CliError(`--plan ${quoted(o.plan)} is neither a saved plan file nor a plan id`);
+          client = new KeyformClient(endpoint, io.env.KEYFORM_TOKEN);
+          keep = prepareOutputs(io, stack, o.outputsFile);
         } else {
           const made = await makePlan(io, path, o);
+          keep = prepareOutputs(io, made.stack, o.outputsFile);
           await printPlan(io, made.client, made.plan, o);
           if (made.failed) return 1;
           client = made.client;
@@ -175,7 +208,8 @@ export function registerPlanApply(program: Command, io: CliIO, run: (fn: () => P
           }
         }
         const result = await client.request<ApplyResult>("POST", `/v1/plans/${planId}/apply`, {});
-        printApplied(io, result, o);
+        keep(result.outputs ?? {});
+        printApplied(io, result);
         return 0;
       }),
     );

@@ -1,6 +1,8 @@
 import type { Command } from "commander";
 import { KeyformClient } from "../client";
 import { CliError, out, type CliIO } from "../io";
+import { quoted, safeJson, safeLine } from "../../reconciler/render/safe-text";
+import { checkedStack } from "../stack-arg";
 import { loadTfInput, providerEndpoint } from "../tf-input";
 
 interface TfState {
@@ -9,45 +11,45 @@ interface TfState {
   resources: Array<{ type: string; name: string; instances: Array<{ index_key?: string | number; attributes: Record<string, unknown> }> }>;
 }
 
-/** --stack, else the stack of ./cdktf.out; the endpoint likewise falls back to its provider block. */
-function target(io: CliIO, o: { stack?: string; endpoint?: string }) {
+interface Target {
+  stack?: string;
+  endpoint?: string;
+  useConfigEndpoint?: boolean;
+}
+
+/** --stack, else the stack of ./cdktf.out; the endpoint is the user's (the configuration's only with --use-config-endpoint). */
+function target(io: CliIO, o: Target) {
   let stack = o.stack;
-  let fallback: string | undefined;
+  let configEndpoint: string | undefined;
   try {
     const input = loadTfInput(io.cwd, undefined, o.stack);
     stack = stack ?? input.stack ?? undefined;
-    fallback = providerEndpoint(input.config);
+    configEndpoint = providerEndpoint(input.config);
   } catch {
     // no cdktf.out here: --stack is required
   }
-  if (!stack) throw new CliError("--stack NAME is required (no cdktf.out here to read it from)");
-  return { stack, client: new KeyformClient({ endpoint: o.endpoint || io.env.KEYFORM_ENDPOINT || fallback, token: io.env.KEYFORM_TOKEN }) };
+  return { stack: checkedStack(stack, "this folder (no cdktf.out here)"), client: KeyformClient.from(io.env, { flag: o.endpoint, configEndpoint, useConfigEndpoint: o.useConfigEndpoint }) };
 }
+
+const targetOptions = (c: Command) =>
+  c.option("--stack <name>").option("--endpoint <url>", "keyform server (default KEYFORM_ENDPOINT, else http://127.0.0.1:8080)")
+    .option("--use-config-endpoint", "use the provider block's endpoint of ./cdktf.out when neither --endpoint nor KEYFORM_ENDPOINT is set");
 
 const addressOf = (r: TfState["resources"][number], i: TfState["resources"][number]["instances"][number]) =>
   `${r.type}.${r.name}${i.index_key === undefined ? "" : typeof i.index_key === "number" ? `[${i.index_key}]` : `[${JSON.stringify(i.index_key)}]`}`;
 
-function hcl(v: unknown): string {
-  return JSON.stringify(v);
-}
-
 export function registerState(program: Command, io: CliIO, run: (fn: () => Promise<number | void>) => void): void {
   const state = program.command("state").description("Read a stack's state (never secrets)");
-  state
-    .command("list")
-    .option("--stack <name>").option("--endpoint <url>")
-    .action((o: { stack?: string; endpoint?: string }) =>
+  targetOptions(state.command("list"))
+    .action((o: Target) =>
       run(async () => {
         const { stack, client } = target(io, o);
         const s = await client.request<TfState>("GET", `/v1/stacks/${encodeURIComponent(stack)}/state`);
-        for (const r of s.resources) for (const i of r.instances) out(io, addressOf(r, i));
+        for (const r of s.resources) for (const i of r.instances) out(io, safeLine(addressOf(r, i)));
       }),
     );
-  state
-    .command("show")
-    .argument("<address>")
-    .option("--stack <name>").option("--endpoint <url>")
-    .action((address: string, o: { stack?: string; endpoint?: string }) =>
+  targetOptions(state.command("show").argument("<address>"))
+    .action((address: string, o: Target) =>
       run(async () => {
         const { stack, client } = target(io, o);
         const s = await client.request<TfState>("GET", `/v1/stacks/${encodeURIComponent(stack)}/state`);
@@ -56,27 +58,23 @@ export function registerState(program: Command, io: CliIO, run: (fn: () => Promi
             if (addressOf(r, i) !== address) continue;
             const attrs = { ...i.attributes, secret: "(sensitive value)" };
             const width = Math.max(...Object.keys(attrs).map((k) => k.length));
-            out(io, `# ${address}:\nresource "${r.type}" "${r.name}" {`);
+            out(io, `# ${safeLine(address)}:\nresource ${quoted(r.type)} ${quoted(r.name)} {`);
             for (const [k, v] of Object.entries(attrs).sort(([a], [b]) => a.localeCompare(b))) {
-              out(io, `    ${k.padEnd(width)} = ${k === "secret" ? v : hcl(v)}`);
+              out(io, `    ${safeLine(k).padEnd(width)} = ${k === "secret" ? v : safeJson(v)}`);
             }
             out(io, "}");
             return 0;
           }
         }
-        throw new CliError(`No instance found for the given address ${address} in stack ${stack}.`);
+        throw new CliError(`No instance found for the given address ${quoted(address)} in stack ${stack}.`);
       }),
     );
-  program
-    .command("force-unlock")
-    .description("Release a stack lock left by a crashed operation")
-    .argument("<lock_id>")
-    .option("--stack <name>").option("--endpoint <url>")
-    .action((lockId: string, o: { stack?: string; endpoint?: string }) =>
+  targetOptions(program.command("force-unlock").description("Release a stack lock left by a crashed operation").argument("<lock_id>"))
+    .action((lockId: string, o: Target) =>
       run(async () => {
         const { stack, client } = target(io, o);
         await client.request("DELETE", `/v1/stacks/${encodeURIComponent(stack)}/lock`, { lock_id: lockId });
-        out(io, `keyform state has been successfully unlocked! (stack ${stack}, lock ${lockId})`);
+        out(io, `keyform state has been successfully unlocked! (stack ${stack}, lock ${safeLine(lockId)})`);
       }),
     );
 }

@@ -1,9 +1,12 @@
 import { applierSentence } from "../plan-applier";
 import type { Diagnostic, KeyValues, OutputChangeEntry, Plan, ResourceChangeEntry } from "../reconciler.types";
+import { safeLine } from "./safe-text";
 
 /**
  * Terraform-style human plan, laid out as Terraform 1.x prints it: 4-character action symbols,
  * attributes sorted by name and aligned on `=`, unchanged attributes hidden except `id` and `name`.
+ * Each entry of a line list is one line: `finish` escapes whatever control character or line break a
+ * name, key, value or diagnostic carries, so nothing in a configuration can add, hide or rewrite a line.
  */
 
 const RULE = "─".repeat(77);
@@ -34,7 +37,7 @@ export function renderPlanText(plan: Plan): string {
   if (plan.errored) {
     out.push("Planning failed. Terraform encountered an error while generating this plan.", "");
     out.push(...renderDiagnostics(plan.diagnostics));
-    return out.join("\n") + "\n";
+    return finish(out);
   }
   const visible = tf.resourceChanges.filter((e) => kindOf(e) !== "noop" || e.previous_address || e.change.importing);
   const outputChanges = Object.entries(tf.outputChanges).filter(([, c]) => c.actions[0] !== "no-op");
@@ -65,7 +68,7 @@ export function renderPlanText(plan: Plan): string {
     if (plan.changes.some((c) => c.action === "forget")) out.push("", "Keys deleted outside the stack will be dropped from its state on apply.");
     const warnings = plan.diagnostics.filter((d) => d.severity === "warning");
     if (warnings.length) out.push("", ...renderDiagnostics(warnings));
-    return out.join("\n") + "\n";
+    return finish(out);
   }
 
   if (hasResourceChanges) {
@@ -100,8 +103,10 @@ export function renderPlanText(plan: Plan): string {
   }
   const warnings = plan.diagnostics.filter((d) => d.severity === "warning");
   if (warnings.length) out.push("", ...renderDiagnostics(warnings));
-  return out.join("\n") + "\n";
+  return finish(out);
 }
+
+const finish = (lines: string[]): string => lines.map(safeLine).join("\n") + "\n";
 
 /** `Plan: [N to import, ]X to add, Y to change, Z to destroy.` */
 export function summaryLine(plan: Pick<Plan, "summary">): string {

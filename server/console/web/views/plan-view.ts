@@ -88,6 +88,6 @@ export async function renderPlanView(root: HTMLElement, planId: string): Promise
       ? h("ul", { class: "diagnostics" }, ...diagnostics.map((d) => h("li", { class: `diagnostic diagnostic-${str(d.severity) ?? "error"}` }, h("strong", {}, `${str(d.severity) ?? "error"}: ${str(d.summary) ?? ""}`), str(d.address) ? h("code", {}, ` ${str(d.address)}`) : null, str(d.detail) ? h("p", {}, str(d.detail)) : null)))
       : null,
     text ? renderPlanText(text) : h("p", { class: "empty" }, "This server returned no text rendering for the plan."),
-    applicable ? h("p", { class: "muted" }, "Apply it, once, with ", h("code", {}, `keyform apply --plan ${planId}`), ` before ${formatDateTime(str(plan.expires_at))}.`) : null,
+    applicable ? h("p", { class: "muted" }, "Apply it, once, with ", h("code", {}, `keyform apply --plan ${planId}${stack ? ` --stack ${stack}` : ""}`), ` before ${formatDateTime(str(plan.expires_at))}.`) : null,
   );
 }
