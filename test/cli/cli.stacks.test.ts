@@ -155,4 +155,19 @@ describe("keyform CLI: plan, apply, output, state", () => {
     expect(again.code).toBe(0);
     expect(JSON.parse((await runCli(["output", "--stack", "keys", "--json"], { env: e, cwd: work })).stdout).ci_key.value).toMatch(/^kf_live_/);
   }, 180_000);
+  it("the operator works on an account's stack with --owner; the account's own key sees it as its own", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "keyform-cli-owner-"));
+    writeFileSync(join(dir, "team.tf.json"), JSON.stringify({ ...tfJson(srv.endpoint, { t: { name: "team-key" } }, {}), "//": { metadata: { stackName: "team" } } }));
+    const apply = await runCli(["apply", "team.tf.json", "--owner", "acme", "--auto-approve"], { env: env(), cwd: dir });
+    expect(apply.code).toBe(0);
+    const reader = (await api(srv.endpoint, srv.adminToken, "POST", "/v1/accounts/acme/keys", { name: "team-reader", scopes: ["keys:read"] })).body.secret;
+    const asKey = { KEYFORM_TOKEN: reader, KEYFORM_ENDPOINT: srv.endpoint };
+    const list = await runCli(["state", "list", "--stack", "team"], { env: asKey, cwd: dir });
+    expect([list.code, list.stdout.trim()]).toEqual([0, "keyform_api_key.t"]);
+    // Without --owner the operator is in its own namespace, where no stack "team" exists.
+    expect((await runCli(["state", "list", "--stack", "team"], { env: env(), cwd: dir })).code).toBe(1);
+    expect((await runCli(["state", "list", "--stack", "team", "--owner", "acme"], { env: env(), cwd: dir })).stdout.trim()).toBe("keyform_api_key.t");
+    const bad = await runCli(["state", "list", "--stack", "team", "--owner", "../x"], { env: env(), cwd: dir });
+    expect([bad.code, bad.stderr]).toEqual([1, expect.stringContaining("is not an account id")]);
+  });
 });

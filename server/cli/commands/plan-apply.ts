@@ -8,7 +8,7 @@ import { CliError, out, warn, type CliIO } from "../io";
 import { ensureOutputsDir, mergeOutputs, outputsKey, outputsPath, readOutputs, untrustedWarning, writeOutputs, type ApplyOutputs } from "../outputs-file";
 import { PLAN_ID, readSavedPlan, writeSavedPlan } from "../saved-plan";
 import { loadTfInput, providerEndpoint } from "../tf-input";
-import { checkedStack } from "../stack-arg";
+import { checkedStack, ownerQuery } from "../stack-arg";
 
 interface PlanView {
   id: string;
@@ -23,6 +23,7 @@ interface PlanView {
 
 interface PlanFlags {
   stack?: string;
+  owner?: string;
   endpoint?: string;
   useConfigEndpoint?: boolean;
   out?: string;
@@ -56,9 +57,10 @@ function clientFor(io: CliIO, o: PlanFlags, config: Record<string, unknown>): Ke
 async function makePlan(io: CliIO, pathArg: string | undefined, o: PlanFlags) {
   const input = loadTfInput(io.cwd, pathArg, o.stack);
   const stack = checkedStack(input.stack, quoted(input.source));
+  const owner = ownerQuery(o.owner);
   const client = clientFor(io, o, input.config);
   try {
-    const plan = await client.request<PlanView>("POST", `/v1/stacks/${encodeURIComponent(stack)}/plans`, {
+    const plan = await client.request<PlanView>("POST", `/v1/stacks/${encodeURIComponent(stack)}/plans${owner}`, {
       config: input.config, destroy: o.destroy || undefined, replace: o.replace, target: o.target,
     });
     return { plan, client, stack, failed: false };
@@ -135,6 +137,7 @@ function planArguments(c: Command): Command {
   return c
     .argument("[path]", "cdktf.out | cdktf.out/stacks/NAME | FILE.tf.json (default ./cdktf.out)")
     .option("--stack <name>", "stack name (default: the config's //.metadata.stackName)")
+    .option("--owner <account>", "operator only: the account whose stack this is (stacks live in their owner's namespace)")
     .option("--endpoint <url>", "keyform server, the only place KEYFORM_TOKEN is sent (default KEYFORM_ENDPOINT, else http://127.0.0.1:8080)")
     .option("--use-config-endpoint", "send the token to the provider block's endpoint when neither --endpoint nor KEYFORM_ENDPOINT is set (trust the configuration)")
     .option("--replace <address>", "force replacement of this resource (repeatable)", collect)

@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import { KeyformClient } from "../client";
 import { CliError, out, type CliIO } from "../io";
 import { quoted, safeJson, safeLine } from "../../reconciler/render/safe-text";
-import { checkedStack } from "../stack-arg";
+import { checkedStack, ownerQuery } from "../stack-arg";
 import { loadTfInput, providerEndpoint } from "../tf-input";
 
 interface TfState {
@@ -13,6 +13,7 @@ interface TfState {
 
 interface Target {
   stack?: string;
+  owner?: string;
   endpoint?: string;
   useConfigEndpoint?: boolean;
 }
@@ -28,11 +29,11 @@ function target(io: CliIO, o: Target) {
   } catch {
     // no cdktf.out here: --stack is required
   }
-  return { stack: checkedStack(stack, "this folder (no cdktf.out here)"), client: KeyformClient.from(io.env, { flag: o.endpoint, configEndpoint, useConfigEndpoint: o.useConfigEndpoint }) };
+  return { stack: checkedStack(stack, "this folder (no cdktf.out here)"), owner: ownerQuery(o.owner), client: KeyformClient.from(io.env, { flag: o.endpoint, configEndpoint, useConfigEndpoint: o.useConfigEndpoint }) };
 }
 
 const targetOptions = (c: Command) =>
-  c.option("--stack <name>").option("--endpoint <url>", "keyform server (default KEYFORM_ENDPOINT, else http://127.0.0.1:8080)")
+  c.option("--stack <name>").option("--owner <account>", "operator only: the account whose stack this is").option("--endpoint <url>", "keyform server (default KEYFORM_ENDPOINT, else http://127.0.0.1:8080)")
     .option("--use-config-endpoint", "use the provider block's endpoint of ./cdktf.out when neither --endpoint nor KEYFORM_ENDPOINT is set");
 
 const addressOf = (r: TfState["resources"][number], i: TfState["resources"][number]["instances"][number]) =>
@@ -43,16 +44,16 @@ export function registerState(program: Command, io: CliIO, run: (fn: () => Promi
   targetOptions(state.command("list"))
     .action((o: Target) =>
       run(async () => {
-        const { stack, client } = target(io, o);
-        const s = await client.request<TfState>("GET", `/v1/stacks/${encodeURIComponent(stack)}/state`);
+        const { stack, owner, client } = target(io, o);
+        const s = await client.request<TfState>("GET", `/v1/stacks/${encodeURIComponent(stack)}/state${owner}`);
         for (const r of s.resources) for (const i of r.instances) out(io, safeLine(addressOf(r, i)));
       }),
     );
   targetOptions(state.command("show").argument("<address>"))
     .action((address: string, o: Target) =>
       run(async () => {
-        const { stack, client } = target(io, o);
-        const s = await client.request<TfState>("GET", `/v1/stacks/${encodeURIComponent(stack)}/state`);
+        const { stack, owner, client } = target(io, o);
+        const s = await client.request<TfState>("GET", `/v1/stacks/${encodeURIComponent(stack)}/state${owner}`);
         for (const r of s.resources) {
           for (const i of r.instances) {
             if (addressOf(r, i) !== address) continue;
@@ -72,8 +73,8 @@ export function registerState(program: Command, io: CliIO, run: (fn: () => Promi
   targetOptions(program.command("force-unlock").description("Release a stack lock left by a crashed operation").argument("<lock_id>"))
     .action((lockId: string, o: Target) =>
       run(async () => {
-        const { stack, client } = target(io, o);
-        await client.request("DELETE", `/v1/stacks/${encodeURIComponent(stack)}/lock`, { lock_id: lockId });
+        const { stack, owner, client } = target(io, o);
+        await client.request("DELETE", `/v1/stacks/${encodeURIComponent(stack)}/lock${owner}`, { lock_id: lockId });
         out(io, `keyform state has been successfully unlocked! (stack ${stack}, lock ${safeLine(lockId)})`);
       }),
     );
