@@ -111,8 +111,10 @@ export function registerKeys(program: Command, io: CliIO, run: (fn: () => Promis
     .action((o: Common & { yes?: boolean }) =>
       run(async () => {
         if (!o.yes) throw new CliError("revoke-all revokes every key of the account; pass --yes to confirm");
-        const r = await client(io, o).request<{ revoked: number }>("POST", `/v1/accounts/${account(io, o)}/keys/revoke-all`, {});
-        out(io, o.json ? safeJson(r) : `Revoked ${Number(r.revoked)} key(s).`);
+        const r = await client(io, o).request<{ revoked: number; left: number }>("POST", `/v1/accounts/${account(io, o)}/keys/revoke-all`, {});
+        // A key revokes only the keys it dominates: say what it could not revoke.
+        const left = Number(r.left) > 0 ? ` ${Number(r.left)} key(s) left: they are stronger or longer-lived than this token; revoke them with a stronger key or the operator token.` : "";
+        out(io, o.json ? safeJson(r) : `Revoked ${Number(r.revoked)} key(s).${left}`);
       }),
     );
 }
