@@ -8,7 +8,7 @@ import { AppError } from "../errors/app-error";
 import { ErrorCode } from "../errors/error-code";
 import type { Store } from "../store/store";
 import type { UsageRecorder } from "../usage/usage.recorder";
-import { parseDuration, resolveExpiry, type ExpiresIn } from "./expiry";
+import { MAX_GRACE_MS, parseDuration, resolveExpiry, type ExpiresIn } from "./expiry";
 import type { KeyCache } from "./key.cache";
 import type { ApiKey } from "./key.entity";
 import { checkLimit, normalizeScopes, scopesNotHeld } from "./key.policy";
@@ -53,8 +53,6 @@ export interface CallContext {
   principal: Principal;
   source: string;
 }
-
-const MAX_GRACE_MS = 24 * 60 * 60 * 1000;
 
 export interface NewKey {
   key: ApiKey;
