@@ -34,5 +34,5 @@ const iso = (ms: number) => new Date(ms).toISOString();
 export function overlapNote(rotationOverlap: string | null, now: number, lastUsedAt: string | null): string {
   const grace = overlapMs(rotationOverlap) ?? 0;
   const until = grace > 0 ? `the old secret stays valid until ${rotationOverlap} after apply (${iso(now + grace)} if applied now)` : "the old secret stops working at apply";
-  return `${until}; the old secret was last used ${lastUsedAt === null ? "never" : `at ${lastUsedAt}`}`;
+  return `${until}; ${lastUsedAt === null ? "the key has never been used" : `the key was last used at ${lastUsedAt}`}`;
 }
