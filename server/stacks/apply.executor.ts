@@ -9,6 +9,7 @@ import type { ApiKey } from "../keys/key.entity";
 import { checkLimit, limitDetail, normalizeScopes } from "../keys/key.policy";
 import { statusOf, type KeyRepository } from "../keys/key.repository";
 import type { KeyService, NewKey } from "../keys/key.service";
+import { overlapMs, rotationDueAt } from "../keys/rotation";
 import type { DesiredKey, Plan, PlannedChange, StackState, StateResource } from "../reconciler/reconciler.types";
 
 export interface ApplyDeps {
@@ -37,17 +38,26 @@ export interface ApplyOutcome {
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
-export function stateResourceOf(address: string, k: ApiKey, rotateEvery: string | null, dependencies: string[]): StateResource {
+/** Rotation facts a state entry carries beyond `rotate_every`: the overlap, and when the stack last regenerated the secret. */
+export interface StateRotation {
+  rotationOverlap: string | null;
+  /** ISO; absent: the key's creation. */
+  secretIssuedAt?: string;
+}
+
+export function stateResourceOf(address: string, k: ApiKey, rotateEvery: string | null, dependencies: string[], rotation: StateRotation = { rotationOverlap: null }): StateResource {
+  const issuedAt = rotation.secretIssuedAt ? Date.parse(rotation.secretIssuedAt) : k.createdAt;
   return {
     address,
     keyId: k.id,
     account: k.accountId,
     attributes: {
       name: k.name, type: k.type, expires_in: k.expiresIn, expires_at: iso(k.expiresAt), scopes: k.scopes, rotate_every: rotateEvery,
-      created_at: iso(k.createdAt)!, masked: k.masked,
+      rotation_overlap: rotation.rotationOverlap, rotation_due_at: iso(rotationDueAt(issuedAt, rotateEvery)), created_at: iso(k.createdAt)!, masked: k.masked,
     },
     generation: k.generation,
     dependencies,
+    ...(rotation.secretIssuedAt ? { secretIssuedAt: rotation.secretIssuedAt } : {}),
   };
 }
 
@@ -116,6 +126,20 @@ export async function executePlan(tx: EntityManager, deps: ApplyDeps, plan: Pick
     out.audit.push({ accountId: c.account, action: "key.update", target: k.id, details: { fields: Object.keys(changes), stack, address: c.address } });
     return { ...k, ...changes };
   };
+  /** A due rotation with rotation_overlap: a new secret for the same key; the old one lives on for the overlap. */
+  const regenerate = async (c: PlannedChange, k: ApiKey): Promise<ApiKey> => {
+    if (statusOf(k, now) !== "active" || k.type !== "live") throw stale(`Key ${k.id} of ${c.address} can no longer be regenerated (${statusOf(k, now)} ${k.type} key).`);
+    const graceMs = overlapMs(c.desired?.rotation_overlap ?? null) ?? 0;
+    const made = await deps.keyService.regenerateIn(tx, account(c.account), k, now, graceMs);
+    out.secrets.set(c.address, made.secret);
+    out.audit.push({ accountId: c.account, action: "key.regenerate", target: k.id, details: { grace_period_seconds: graceMs / 1000, stack, address: c.address, reason: c.reason ?? "rotation_due" } });
+    return made.key;
+  };
+  /** The rotation facts to keep: the configured overlap; the issue time carried over unless this step made a new secret. */
+  const rotationOf = (c: PlannedChange, prev: StateResource | undefined, issuedNow = false): StateRotation => {
+    const secretIssuedAt = issuedNow ? iso(now)! : prev?.secretIssuedAt;
+    return { rotationOverlap: c.desired?.rotation_overlap ?? prev?.attributes.rotation_overlap ?? null, ...(secretIssuedAt ? { secretIssuedAt } : {}) };
+  };
   const revoke = (c: PlannedChange, k: ApiKey) => {
     if (k.revokedAt === null) revokes.push(k.id);
     out.audit.push({ accountId: k.accountId, action: "key.revoke", target: k.id, details: { stack, address: c.address, reason: c.actionReason ?? c.action } });
@@ -127,25 +151,27 @@ export async function executePlan(tx: EntityManager, deps: ApplyDeps, plan: Pick
       case "noop": {
         const prev = state.get(c.address);
         const k = c.keyId ? existing.get(c.keyId) : undefined;
-        if (k && prev) state.set(c.address, stateResourceOf(c.address, k, rotate ?? prev.attributes.rotate_every, c.dependencies));
+        if (k && prev) state.set(c.address, stateResourceOf(c.address, k, rotate ?? prev.attributes.rotate_every, c.dependencies, rotationOf(c, prev)));
         break;
       }
       case "create": {
         const k = create(c);
-        state.set(c.address, stateResourceOf(c.address, k, rotate, c.dependencies));
+        state.set(c.address, stateResourceOf(c.address, k, rotate, c.dependencies, rotationOf(c, undefined)));
         break;
       }
       case "replace": {
         const old = c.keyId ? existing.get(c.keyId) : undefined;
         if (old && old.stack === stack) revoke(c, old);
         const k = create(c);
-        state.set(c.address, stateResourceOf(c.address, k, rotate, c.dependencies));
+        state.set(c.address, stateResourceOf(c.address, k, rotate, c.dependencies, rotationOf(c, undefined)));
         break;
       }
       case "update": {
-        const k = await update(c, owned(c));
-        out.resources.push({ address: c.address, action: c.action, key_id: k.id, key: k });
-        state.set(c.address, stateResourceOf(c.address, k, rotate, c.dependencies));
+        const prev = state.get(c.previousAddress ?? c.address);
+        const updated = await update(c, owned(c));
+        const k = c.regenerate ? await regenerate(c, updated) : updated;
+        out.resources.push({ address: c.address, action: c.action, key_id: k.id, key: k, ...(c.regenerate ? { secret: out.secrets.get(c.address) } : {}) });
+        state.set(c.address, stateResourceOf(c.address, k, rotate, c.dependencies, rotationOf(c, prev, c.regenerate)));
         break;
       }
       case "delete": {
@@ -163,16 +189,17 @@ export async function executePlan(tx: EntityManager, deps: ApplyDeps, plan: Pick
         out.audit.push({ accountId: k.accountId, action: "key.import", target: k.id, details: { stack, address: c.address } });
         const updated = await update(c, { ...k, stack, stackAddress: c.address });
         out.resources.push({ address: c.address, action: c.action, key_id: k.id, key: updated });
-        state.set(c.address, stateResourceOf(c.address, updated, rotate, c.dependencies));
+        state.set(c.address, stateResourceOf(c.address, updated, rotate, c.dependencies, rotationOf(c, undefined)));
         break;
       }
       case "move": {
+        const prev = state.get(c.previousAddress ?? c.address);
         const k = owned(c);
         if (c.previousAddress) state.delete(c.previousAddress);
         await deps.keys.update(tx, k.id, { stackAddress: c.address });
         const updated = await update(c, { ...k, stackAddress: c.address });
         out.resources.push({ address: c.address, action: c.action, key_id: k.id, key: updated });
-        state.set(c.address, stateResourceOf(c.address, updated, rotate, c.dependencies));
+        state.set(c.address, stateResourceOf(c.address, updated, rotate, c.dependencies, rotationOf(c, prev)));
         break;
       }
       case "forget": {

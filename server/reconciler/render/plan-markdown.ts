@@ -1,4 +1,5 @@
 import type { Plan } from "../reconciler.types";
+import { DUE_WINDOW_DAYS, dueSoon } from "./plan-due";
 import { renderPlanText, summaryLine } from "./plan-text";
 
 export interface PlanMarkdownMeta {
@@ -27,6 +28,12 @@ export function renderPlanMarkdown(plan: Plan, meta: PlanMarkdownMeta): string {
   out.push(`<details><summary>${failed ? "Show output" : "Show plan"}</summary>`, "", "```diff", diffFormat(renderPlanText(plan)).trimEnd(), "```", "", "</details>", "");
   if (!failed && plan.hasChanges) {
     out.push("To apply this plan, run:", "", "```", meta.applyCommand, "```", "");
+  }
+  const due = failed ? [] : dueSoon(plan);
+  if (due.length) {
+    out.push(`#### Rotations and expiries due within ${DUE_WINDOW_DAYS} days`, "", "| Resource | Due | When |", "|---|---|---|");
+    for (const d of due) out.push(`| ${escapeMd(d.address)} | ${d.kind} | ${d.at ? `${d.at} (${escapeMd(d.detail)})` : escapeMd(d.detail)} |`);
+    out.push("");
   }
   const diags = plan.diagnostics;
   if (diags.length) {
