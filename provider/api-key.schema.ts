@@ -5,9 +5,11 @@
  * against these objects.
  */
 import { EXPIRES_IN, MAX_GRACE_PERIOD } from "../server/keys/expiry";
-import { MAX_SCOPES, NAME_PATTERN, SCOPE_PATTERN } from "../server/keys/key.policy";
 import type { BlockSchema } from "./attribute-schema";
 import { secretEphemeralSchema, tempKeyEphemeralSchema } from "./ephemeral.schema";
+import { ACCOUNT_RULE, argument, computed, DURATION_PATTERN, KEY_ID_RULE, KEY_TYPES, NAME_RULE, SCOPES_RULES } from "./schema-parts";
+
+export { ACCOUNT_PATTERN, DURATION_PATTERN, KEY_ID_PATTERN, KEY_TYPES, MAX_SCOPE_LENGTH } from "./schema-parts";
 
 /** Terraform provider address; `cdktf synth` writes it to `terraform.required_providers.keyform.source`. */
 export const PROVIDER_SOURCE = "keyform/keyform";
@@ -16,27 +18,6 @@ export const PROVIDER_NAME = "keyform";
 export const PROVIDER_VERSION = "0.1.0";
 export const API_KEY_TYPE_NAME = "keyform_api_key";
 
-/** Account ids, as the REST API accepts them (`POST /v1/accounts`). */
-export const ACCOUNT_PATTERN = "^[a-z0-9-]{1,64}$";
-/** Key ids: `key_` + 24 base62 characters. */
-export const KEY_ID_PATTERN = "^key_[0-9A-Za-z]{24}$";
-/** What `parseDuration` (server/keys/expiry.ts) accepts; `rotate_every` must also be more than zero. */
-export const DURATION_PATTERN = "^[0-9]{1,6}(s|m|h|d|y)$";
-export const KEY_TYPES = ["live", "temp"] as const;
-export const MAX_SCOPE_LENGTH = 128;
-
-const NAME_RULE = { kind: "pattern", pattern: NAME_PATTERN, description: "1-128 characters of A-Z a-z 0-9 - _" } as const;
-const ACCOUNT_RULE = { kind: "pattern", pattern: ACCOUNT_PATTERN, description: "1-64 characters of a-z 0-9 -" } as const;
-const KEY_ID_RULE = { kind: "pattern", pattern: KEY_ID_PATTERN, description: "key_ followed by 24 base62 characters" } as const;
-const SCOPES_RULES = [
-  { kind: "pattern", pattern: SCOPE_PATTERN, description: "scopes such as keys:read or alerts:send" },
-  { kind: "max_length", max: MAX_SCOPE_LENGTH },
-  { kind: "max_items", max: MAX_SCOPES },
-] as const;
-
-/** Shared defaults, so each attribute below states only what sets it apart. */
-const argument = { required: false, optional: true, computed: false, sensitive: false, forcesReplacement: false } as const;
-const computed = { required: false, optional: false, computed: true, sensitive: false, forcesReplacement: false, validations: [] } as const;
 
 export const apiKeySchema = {
   typeName: API_KEY_TYPE_NAME,

@@ -3,14 +3,11 @@
  * Terraform opens in each run and never writes to state or plan files. No cdktf constructs: cdktf 0.21
  * knows no `ephemeral` blocks (see docs/secrets.md for the escape hatch).
  */
-import { MAX_SCOPES, NAME_PATTERN, SCOPE_PATTERN } from "../server/keys/key.policy";
 import type { BlockSchema } from "./attribute-schema";
+import { ACCOUNT_RULE, argument, computed, KEY_TYPES, NAME_RULE, SCOPES_RULES } from "./schema-parts";
 
 export const SECRET_EPHEMERAL_TYPE_NAME = "keyform_secret";
 export const TEMP_KEY_EPHEMERAL_TYPE_NAME = "keyform_temp_key";
-
-const argument = { required: false, optional: true, computed: false, sensitive: false, forcesReplacement: false } as const;
-const computed = { required: false, optional: false, computed: true, sensitive: false, forcesReplacement: false, validations: [] } as const;
 
 export const secretEphemeralSchema = {
   typeName: SECRET_EPHEMERAL_TYPE_NAME,
@@ -26,7 +23,7 @@ export const secretEphemeralSchema = {
       type: "string",
       default: "live",
       description: "`live` (default) or `temp`: the type of key the secret is for.",
-      validations: [{ kind: "one_of", values: ["live", "temp"] }],
+      validations: [{ kind: "one_of", values: KEY_TYPES }],
     },
     {
       ...computed,
@@ -52,7 +49,7 @@ export const tempKeyEphemeralSchema = {
       camelName: "account",
       type: "string",
       description: "Account of the temp key; defaults to the provider's `account`.",
-      validations: [{ kind: "pattern", pattern: "^[a-z0-9-]{1,64}$", description: "1-64 characters of a-z 0-9 -" }],
+      validations: [ACCOUNT_RULE],
     },
     {
       ...argument,
@@ -62,7 +59,7 @@ export const tempKeyEphemeralSchema = {
       camelName: "name",
       type: "string",
       description: "Name of the temp key: 1-128 characters of A-Z a-z 0-9 - _, unique among the account's active keys while it lives.",
-      validations: [{ kind: "pattern", pattern: NAME_PATTERN, description: "1-128 characters of A-Z a-z 0-9 - _" }],
+      validations: [NAME_RULE],
     },
     {
       ...argument,
@@ -71,11 +68,7 @@ export const tempKeyEphemeralSchema = {
       camelName: "scopes",
       type: "list(string)",
       description: "Scopes of the temp key, such as `keys:read`. (A temp key may read and verify, never create or regenerate keys.)",
-      validations: [
-        { kind: "pattern", pattern: SCOPE_PATTERN, description: "scopes such as keys:read or alerts:send" },
-        { kind: "max_length", max: 128 },
-        { kind: "max_items", max: MAX_SCOPES },
-      ],
+      validations: SCOPES_RULES,
     },
     { ...computed, tfName: "id", camelName: "id", type: "string", description: "Key id of the temp key (`key_…`)." },
     { ...computed, tfName: "secret", camelName: "secret", type: "string", sensitive: true, description: "The temp key's secret, for this run only." },
