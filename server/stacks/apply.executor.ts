@@ -168,7 +168,14 @@ export async function executePlan(tx: EntityManager, deps: ApplyDeps, plan: Pick
       }
       case "update": {
         const prev = state.get(c.previousAddress ?? c.address);
-        const updated = await update(c, owned(c));
+        // Moved and changed in one plan: the state entry (and the key's address) moves too, or a later
+        // plan would see the old address as removed and revoke the key.
+        const owner = owned(c);
+        if (c.previousAddress) {
+          state.delete(c.previousAddress);
+          await deps.keys.update(tx, owner.id, { stackAddress: c.address });
+        }
+        const updated = await update(c, c.previousAddress ? { ...owner, stackAddress: c.address } : owner);
         const k = c.regenerate ? await regenerate(c, updated) : updated;
         out.resources.push({ address: c.address, action: c.action, key_id: k.id, key: k, ...(c.regenerate ? { secret: out.secrets.get(c.address) } : {}) });
         state.set(c.address, stateResourceOf(c.address, k, rotate, c.dependencies, rotationOf(c, prev, c.regenerate)));

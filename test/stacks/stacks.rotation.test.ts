@@ -85,4 +85,26 @@ describe.each(STORE_KINDS)("a stack rotates a key with overlap on %s", (kind) =>
     expect(replaced.plan.summary).toMatchObject({ add: 1, destroy: 1 });
     expect(replaced.apply.resources[0].key_id).not.toBe(before);
   });
+
+  it("a key moved and changed (rotated, renamed) in one plan: one state entry at the new address, and the next plan is empty", async () => {
+    const moveCfg = (name: string, address: string, extra: Record<string, unknown> = {}) => ({
+      "//": { metadata: { stackName: "mv" } },
+      provider: { keyform: [{ account: "acme" }] },
+      resource: { keyform_api_key: { [address]: { name, rotate_every: "7d", rotation_overlap: "1h" } } },
+      ...extra,
+    });
+    const p1 = await h.as().post("/v1/stacks/mv/plans", { config: moveCfg("mv-a", "old") });
+    const created = (await h.as().post(`/v1/plans/${p1.body.id}/apply`, {})).body.resources[0];
+    now += 8 * DAY;
+    const moved = moveCfg("mv-b", "new", { moved: [{ from: "keyform_api_key.old", to: "keyform_api_key.new" }] });
+    const p2 = await h.as().post("/v1/stacks/mv/plans", { config: moved });
+    expect(p2.body.terraform.resource_changes.map((c: any) => [c.address, c.change.actions, c.previous_address])).toEqual([["keyform_api_key.new", ["update"], "keyform_api_key.old"]]);
+    const a2 = await h.as().post(`/v1/plans/${p2.body.id}/apply`, {});
+    expect(a2.body.resources[0]).toMatchObject({ address: "keyform_api_key.new", key_id: created.key_id, secret: expect.stringMatching(/^kf_live_/) });
+    const state = (await h.as().get("/v1/stacks/mv/state")).body;
+    expect(state.resources.map((r: any) => r.name)).toEqual(["new"]);
+    expect((await h.as().get(`/v1/accounts/acme/keys/${created.key_id}`)).body.key).toMatchObject({ name: "mv-b", status: "active" });
+    const p3 = await h.as().post("/v1/stacks/mv/plans", { config: moved });
+    expect(p3.body.has_changes).toBe(false);
+  });
 });
