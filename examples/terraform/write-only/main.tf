@@ -65,13 +65,13 @@ resource "keyform_api_key" "app" {
 
 # 3. The consumer takes the same value through its own write-only argument, versioned alike:
 #
-#   resource "aws_secretsmanager_secret_version" "app" {          # hashicorp/aws >= 5.87
+#   resource "aws_secretsmanager_secret_version" "app" {          # hashicorp/aws
 #     secret_id                = aws_secretsmanager_secret.app.id
 #     secret_string_wo         = ephemeral.keyform_secret.app.value
 #     secret_string_wo_version = var.secret_version
 #   }
 #
-#   resource "kubernetes_secret_v1" "app" {                       # hashicorp/kubernetes, data_wo
+#   resource "kubernetes_secret_v1" "app" {                       # hashicorp/kubernetes
 #     metadata { name = "app-backend" }
 #     data_wo          = { KEYFORM_API_KEY = ephemeral.keyform_secret.app.value }
 #     data_wo_revision = var.secret_version
