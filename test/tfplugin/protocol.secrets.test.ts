@@ -35,6 +35,9 @@ describe("secrets that never rest in Terraform state: tfplugin6 6.7/6.8 against 
     expect(configured.diagnostics ?? []).toEqual([]);
   });
   afterAll(async () => {
+    // As Terraform ends a plugin: Shutdown, then the process exits by itself.
+    await client?.shutdown().catch(() => undefined);
+    await client?.exited;
     client?.close();
     await server?.close();
   });
@@ -273,6 +276,8 @@ describe("secrets that never rest in Terraform state: tfplugin6 6.7/6.8 against 
       const ds = await second.call("ReadDataSource", { type_name: TYPE, config: dv({ name: "token-arg", id: null, account: null, type: null, scopes: null, expires_in: null, expires_at: null, masked: null, created_at: null, last_used_at: null }, ["name", "id", "account", "type", "scopes", "expires_in", "expires_at", "masked", "created_at", "last_used_at"]) });
       expect(ds.diagnostics ?? []).toEqual([]);
       expect(second.stderr()).not.toContain(manager);
+      await second.shutdown();
+      expect(await second.exited).toBe(0);
     } finally {
       second.close();
     }
