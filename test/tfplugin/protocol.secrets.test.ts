@@ -199,7 +199,7 @@ describe("secrets that never rest in Terraform state: tfplugin6 6.7/6.8 against 
     expect(refreshed.last_used_at).toEqual(expect.any(String));
 
     // 31 days later (as far as the plan knows): due.
-    const aged = { ...refreshed, created_at: new Date(Date.now() - 31 * 86_400_000).toISOString() };
+    const aged: ObjectValue = { ...refreshed, created_at: new Date(Date.now() - 31 * 86_400_000).toISOString() };
     const p = await plan(aged, config); // no private record: counted from created_at
     expect(p.replace).toEqual([]);
     expect(p.planned).toMatchObject({ id: s1.id, masked: UNKNOWN, secret: UNKNOWN, rotation_due_at: UNKNOWN });
@@ -261,7 +261,7 @@ describe("secrets that never rest in Terraform state: tfplugin6 6.7/6.8 against 
 
     const closed = await client.call("CloseEphemeralResource", { type_name: "keyform_temp_key", private: opened.private });
     expect(closed.diagnostics ?? []).toEqual([]);
-    expect((await api(server.endpoint, server.token, "GET", `/v1/accounts/acme/keys/${result.id}`)).body.key.status).toBe("revoked");
+    expect((await api(server.endpoint, server.token, "GET", `/v1/accounts/acme/keys/${String(result.id)}`)).body.key.status).toBe("revoked");
     expect((await api(server.endpoint, result.secret as string, "GET", "/v1/accounts/acme/keys")).status).toBe(401);
   });
 
