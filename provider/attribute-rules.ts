@@ -17,7 +17,8 @@ export function checkRule(rule: AttributeValidation, value: string): string | nu
       return rule.values.includes(value) ? null : `must be one of ${rule.values.join(", ")}`;
     case "duration": {
       const ms = new RegExp(rule.pattern).test(value) ? parseDuration(value) : null;
-      return ms !== null && ms > 0 ? null : "must be a positive duration such as 90d, 12h or 1y";
+      if (rule.max === undefined) return ms !== null && ms > 0 ? null : "must be a positive duration such as 90d, 12h or 1y";
+      return ms !== null && ms > 0 && ms <= parseDuration(rule.max)! ? null : `must be a positive duration of at most ${rule.max}, such as 12h or 30m`;
     }
     case "rfc3339":
       return RFC3339.test(value) && !Number.isNaN(Date.parse(value)) ? null : "must be an RFC 3339 date-time such as 2027-01-31T00:00:00Z";

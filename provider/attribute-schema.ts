@@ -13,8 +13,8 @@ export type AttributeValidation =
   | { readonly kind: "pattern"; readonly pattern: string; readonly description: string }
   /** The value must be one of these strings. */
   | { readonly kind: "one_of"; readonly values: readonly string[] }
-  /** A positive duration such as `90d`, `12h`, `1y` (units s m h d y; `1y` = 365 days). */
-  | { readonly kind: "duration"; readonly pattern: string }
+  /** A positive duration such as `90d`, `12h`, `1y` (units s m h d y; `1y` = 365 days), at most `max` if given. */
+  | { readonly kind: "duration"; readonly pattern: string; readonly max?: string }
   /** An RFC 3339 date-time, e.g. `2027-01-31T00:00:00Z`. */
   | { readonly kind: "rfc3339" }
   /** An absolute http(s) URL. */
@@ -40,6 +40,11 @@ export interface AttributeSchema {
   readonly sensitive: boolean;
   /** A change to this argument replaces the key instead of updating it in place. */
   readonly forcesReplacement: boolean;
+  /**
+   * Write-only (Terraform 1.11, protocol 6.8): Terraform sends the value in configuration and never keeps
+   * it in plan or state; always null there.
+   */
+  readonly writeOnly?: boolean;
   readonly description: string;
   /** Value the server assumes when configuration leaves the argument out. */
   readonly default?: string;
@@ -59,6 +64,8 @@ export interface BlockSchema {
   readonly exactlyOneOf?: readonly (readonly string[])[];
   /** Arguments that must be left out while another argument has a given value. */
   readonly forbiddenWhen?: readonly ConditionalRule[];
+  /** Arguments (tf names) that may only be set together with another one. */
+  readonly requiredWith?: readonly { readonly attribute: string; readonly requires: string }[];
 }
 
 export interface ConditionalRule {

@@ -7,8 +7,8 @@ import { SchemaValidation } from "./validate";
 // Configuration
 
 /**
- * Configuration of the `keyform` provider. It has no token on purpose: credentials never enter infra
- * code or synthesized JSON. The keyform CLI reads `KEYFORM_TOKEN` from the environment.
+ * Configuration of the `keyform` provider. Credentials never belong in infra code or synthesized JSON:
+ * `token` is for an ephemeral value only; otherwise the CLI and the plugin read `KEYFORM_TOKEN`.
  */
 export interface KeyformProviderConfig {
   /**
@@ -23,6 +23,12 @@ export interface KeyformProviderConfig {
    * Terraform attribute: `account`
    */
   readonly account?: string;
+  /**
+   * API token of this provider configuration, meant for an ephemeral value such as `ephemeral.keyform_temp_key.<name>.secret`, which Terraform keeps out of state and plan files. Never write a literal token here; without it the provider reads `KEYFORM_TOKEN`.
+   *
+   * Terraform attribute: `token`
+   */
+  readonly token?: string;
   /**
    * Alias name, for a second `keyform` provider block (e.g. another account or server).
    *
@@ -78,6 +84,7 @@ export class KeyformProvider extends cdktf.TerraformProvider {
     });
     this._endpoint = config.endpoint;
     this._account = config.account;
+    this._token = config.token;
     this._alias = config.alias;
     this.node.addValidation(new SchemaValidation(providerSchema, () => this.synthesizeAttributes()));
   }
@@ -118,6 +125,22 @@ export class KeyformProvider extends cdktf.TerraformProvider {
     return this._account;
   }
 
+  // token - computed: false, optional: true, required: false, sensitive: true
+  private _token?: string;
+  public get token() {
+    return this._token;
+  }
+  public set token(value: string | undefined) {
+    this._token = value;
+  }
+  public resetToken() {
+    this._token = undefined;
+  }
+  // Temporarily expose input value. Use with caution.
+  public get tokenInput() {
+    return this._token;
+  }
+
   // alias - computed: false, optional: true, required: false
   private _alias?: string;
   public override get alias() {
@@ -142,6 +165,7 @@ export class KeyformProvider extends cdktf.TerraformProvider {
     return {
       endpoint: cdktf.stringToTerraform(this._endpoint),
       account: cdktf.stringToTerraform(this._account),
+      token: cdktf.stringToTerraform(this._token),
       alias: cdktf.stringToTerraform(this._alias),
     };
   }
@@ -156,6 +180,12 @@ export class KeyformProvider extends cdktf.TerraformProvider {
       },
       account: {
         value: cdktf.stringToHclTerraform(this._account),
+        isBlock: false,
+        type: "simple",
+        storageClassType: "string",
+      },
+      token: {
+        value: cdktf.stringToHclTerraform(this._token),
         isBlock: false,
         type: "simple",
         storageClassType: "string",

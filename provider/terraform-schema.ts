@@ -17,6 +17,7 @@ export interface TerraformAttributeJson {
   optional?: true;
   computed?: true;
   sensitive?: true;
+  write_only?: true;
 }
 
 export interface TerraformBlockJson {
@@ -32,6 +33,7 @@ export interface TerraformProviderSchemaJson {
       provider: TerraformBlockJson;
       resource_schemas: Record<string, TerraformBlockJson>;
       data_source_schemas: Record<string, TerraformBlockJson>;
+      ephemeral_resource_schemas: Record<string, TerraformBlockJson>;
     }
   >;
 }
@@ -51,6 +53,7 @@ export function toTerraformAttribute(a: AttributeSchema): TerraformAttributeJson
     ...(a.optional ? { optional: true } : {}),
     ...(a.computed ? { computed: true } : {}),
     ...(a.sensitive ? { sensitive: true } : {}),
+    ...(a.writeOnly ? { write_only: true } : {}),
   };
 }
 
@@ -76,6 +79,7 @@ export function toTerraformProviderSchema(): TerraformProviderSchemaJson {
         provider: toTerraformBlock(keyformSchemas.provider),
         resource_schemas: map(keyformSchemas.resources),
         data_source_schemas: map(keyformSchemas.dataSources),
+        ephemeral_resource_schemas: map(keyformSchemas.ephemeralResources),
       },
     },
   };

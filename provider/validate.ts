@@ -36,6 +36,9 @@ export function validateArguments(schema: BlockSchema, values: Record<string, un
       errors.push(`${forbidden} must not be set when ${rule.attribute} is "${rule.equals}": ${rule.reason}`);
     }
   }
+  for (const rule of schema.requiredWith ?? []) {
+    if (isSet(rule.attribute) && !isSet(rule.requires)) errors.push(`${rule.attribute} needs ${rule.requires}`);
+  }
   return errors;
 }
 

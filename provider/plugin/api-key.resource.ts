@@ -1,7 +1,10 @@
+import { isRotationDue, overlapMs, overlapNote } from "../../server/keys/rotation";
 import { KeyformApiError, type KeyformClient, type KeyView, type PatchKeyBody } from "./client";
 import { isSet, isUnknown, sameValue, UNKNOWN, type ObjectValue, type Value } from "./cty";
 import { attributePath, error, warning, type Diagnostic } from "./diagnostics";
-import { durationMs, secretMatchesMasked, validateExpiryAtPlan } from "./api-key.rules";
+import { secretMatchesMasked, validateExpiryAtPlan } from "./api-key.rules";
+import { readSecretRecord, rotationDueValue, secretIssuedAt, writeSecretRecord, type SecretRecord } from "./api-key.secret-record";
+import { PartialApplyError, sameInstant, sameScopes, stateFromView, str } from "./api-key.state";
 import { apiKeySchema as sharedApiKeySchema, KEY_ID_PATTERN, type BlockSchema } from "./schema";
 import { validateBlock } from "./schema-validation";
 
@@ -13,10 +16,21 @@ export interface ProviderContext {
   now(): number;
 }
 
+/** tfplugin6 ClientCapabilities: what the calling Terraform supports. */
+export interface ClientCapabilities {
+  deferral_allowed?: boolean;
+  write_only_attributes_allowed?: boolean;
+}
+
 export interface PlanResult {
   planned: ObjectValue | null;
   requiresReplace: ReturnType<typeof attributePath>[];
   diagnostics: Diagnostic[];
+}
+
+export interface ApplyResult {
+  state: ObjectValue | null;
+  privateData?: Buffer;
 }
 
 const apiKeySchema: BlockSchema = sharedApiKeySchema;
@@ -27,19 +41,44 @@ const SERVER_COMPUTED = apiKeySchema.attributes.filter((a) => a.computed && !a.o
 const OPTIONAL_COMPUTED = apiKeySchema.attributes.filter((a) => a.computed && a.optional);
 /** Changing these cannot be done in place. */
 const FORCE_NEW = apiKeySchema.attributes.filter((a) => a.forcesReplacement).map((a) => a.tfName);
+/** `kf_live_…`: the brand is the server's, the type must be the key's. */
+const SECRET_SHAPE = /^[a-z][a-z0-9]{0,15}_(live|temp)_[0-9A-Za-z]{36}$/;
 
 /** `keyform_api_key`: plan, apply, read and import, each a translation to keyform's REST API. */
 export class ApiKeyResource {
   constructor(private readonly ctx: ProviderContext) {}
 
-  validate(config: ObjectValue): Diagnostic[] {
-    return validateBlock(apiKeySchema, config);
+  /**
+   * The schema's rules, plus write-only safety: a Terraform without write-only support (before 1.11)
+   * would keep `secret_wo` in its state and plan files like any argument, so it is refused there.
+   */
+  validate(config: ObjectValue, capabilities?: ClientCapabilities): Diagnostic[] {
+    const diags = validateBlock(apiKeySchema, config);
+    if (config.secret_wo === null) return diags;
+    if (!capabilities?.write_only_attributes_allowed) {
+      diags.push(
+        error(
+          "secret_wo needs Terraform 1.11 or later",
+          "This Terraform does not support write-only arguments (plugin protocol 6.8), so it would store secret_wo in its state and plan files. " +
+            "Upgrade to Terraform 1.11 or later, or leave secret_wo out and let the keyform server generate the secret (then kept in state as `secret`).",
+          "secret_wo",
+        ),
+      );
+    } else if (typeof config.secret_wo === "string") {
+      const m = SECRET_SHAPE.exec(config.secret_wo);
+      const type = typeof config.type === "string" ? config.type : "live";
+      // Never the value itself in a diagnostic: only what is wrong with it.
+      if (!m) diags.push(error("Invalid secret_wo", "secret_wo must be a keyform secret such as ephemeral.keyform_secret.<name>.value (brand_type_ then 36 base62 characters).", "secret_wo"));
+      else if (isSet(config.type) && m[1] !== type) diags.push(error("Invalid secret_wo", `secret_wo is a ${m[1]} secret; a ${type} key needs a ${type} one (keyform_secret type = "${type}").`, "secret_wo"));
+    }
+    return diags;
   }
 
-  plan(prior: ObjectValue | null, proposed: ObjectValue | null, config: ObjectValue | null): PlanResult {
+  plan(prior: ObjectValue | null, proposed: ObjectValue | null, config: ObjectValue | null, capabilities?: ClientCapabilities, priorPrivate?: Buffer): PlanResult {
     if (proposed === null || config === null) return { planned: null, requiresReplace: [], diagnostics: [] };
-    const diagnostics = validateBlock(apiKeySchema, config);
-    const planned: ObjectValue = { ...proposed };
+    const diagnostics = this.validate(config, capabilities);
+    // Write-only: never in a plan, whatever Terraform proposes.
+    const planned: ObjectValue = { ...proposed, secret_wo: null };
     // The provider's account is the default of the resource's: a new provider account moves (replaces) keys.
     planned.account = config.account ?? this.ctx.account;
     if (planned.account === null) {
@@ -49,15 +88,27 @@ export class ApiKeyResource {
 
     if (prior === null) return this.planCreate(planned, config, diagnostics);
 
+    const record = readSecretRecord(priorPrivate);
+    const issuedAt = secretIssuedAt(prior, record);
+    const supplied = config.secret_wo !== null;
     const requiresReplace: PlanResult["requiresReplace"] = [];
     for (const attr of FORCE_NEW) {
       if (!sameValue(prior[attr], planned[attr])) requiresReplace.push(attributePath(attr));
     }
     // A due rotation or a secret regenerated outside Terraform has no changed argument to point at:
     // the planned change of a computed attribute that a new key brings carries the replacement.
-    const rotation = this.rotationDue(prior, config);
-    if (rotation) {
-      diagnostics.push(warning("Key rotation due", rotation, "rotate_every"));
+    const due = prior.type !== "temp" && typeof config.rotate_every === "string" && isRotationDue(issuedAt, config.rotate_every, this.ctx.now());
+    const versionBump = config.secret_wo_version !== null && !sameValue(prior.secret_wo_version, config.secret_wo_version);
+    let regenerate = false;
+    if (due && supplied) {
+      if (!versionBump) {
+        diagnostics.push(warning("Key rotation due", `${str(prior.id)}: rotate_every = "${str(config.rotate_every)}" has passed since its secret was issued; its secret comes from secret_wo, so change secret_wo_version (and the consumer's) to rotate it.`, "secret_wo_version"));
+      }
+    } else if (due && config.rotation_overlap !== null) {
+      regenerate = true;
+      diagnostics.push(warning("Key rotation due", `${str(prior.id)}: rotate_every = "${str(config.rotate_every)}" has passed since its secret was issued; the key is regenerated in place (same id), and ${overlapNote(str(config.rotation_overlap), this.ctx.now(), str(prior.last_used_at))}.`, "rotate_every"));
+    } else if (due) {
+      diagnostics.push(warning("Key rotation due", `${str(prior.id)} was created ${str(prior.created_at)}, more than rotate_every = "${str(config.rotate_every)}" ago; it is replaced by a new key.`, "rotate_every"));
       planned.created_at = UNKNOWN;
       requiresReplace.push(attributePath("created_at"));
     }
@@ -65,10 +116,16 @@ export class ApiKeyResource {
       diagnostics.push(warning("Key regenerated outside Terraform", `The secret in state no longer matches ${prior.masked}; the key is replaced so that Terraform knows its secret.`, "secret"));
       planned.secret = UNKNOWN;
       requiresReplace.push(attributePath("secret"));
+    } else if (prior.secret === null && record && record.masked !== prior.masked && supplied && !versionBump) {
+      diagnostics.push(warning("Key regenerated outside Terraform", `${str(prior.id)} is now ${str(prior.masked)}, not the secret secret_wo gave it (${record.masked}); change secret_wo_version (and the consumer's) to write a new secret.`, "secret_wo_version"));
     }
     if (requiresReplace.length > 0) {
+      if (supplied) {
+        diagnostics.push(warning("Key with a write-only secret replaced", "The new key gets this apply's secret_wo; change secret_wo_version (and the consumer's) in the same apply so that the consumer receives it too.", "secret_wo"));
+      }
       // Terraform plans the new object again with no prior state; this plan only has to show the change.
       for (const attr of SERVER_COMPUTED) planned[attr] = UNKNOWN;
+      if (supplied) planned.secret = null;
       return { planned, requiresReplace, diagnostics };
     }
 
@@ -80,6 +137,18 @@ export class ApiKeyResource {
     }
     if (config.expires_at === null && isSet(config.expires_in) && !sameValue(config.expires_in, prior.expires_in)) {
       planned.expires_at = config.expires_in === "never" ? null : UNKNOWN;
+    }
+    planned.rotation_due_at = rotationDueValue(issuedAt, config.rotate_every);
+    if (versionBump && !regenerate) {
+      regenerate = true;
+      diagnostics.push(warning("Key secret replaced from secret_wo", `secret_wo_version changed: ${str(prior.id)} is regenerated in place with this apply's secret_wo, and ${overlapNote(str(config.rotation_overlap), this.ctx.now(), str(prior.last_used_at))}.`, "secret_wo_version"));
+    }
+    if (regenerate) {
+      // A new secret: its masked form, its rotation time and (for an expires_in key) its expiry follow from the apply.
+      planned.masked = UNKNOWN;
+      planned.secret = supplied ? null : UNKNOWN;
+      if (isSet(config.rotate_every)) planned.rotation_due_at = UNKNOWN;
+      if (typeof planned.expires_in === "string" && planned.expires_in !== "never" && config.expires_at === null) planned.expires_at = UNKNOWN;
     }
     return { planned, requiresReplace, diagnostics };
   }
@@ -93,16 +162,19 @@ export class ApiKeyResource {
     if (config.scopes === null) planned.scopes = []; // a key created without scopes has none
     if (config.expires_in === "never" && config.expires_at === null) planned.expires_at = null;
     if (isSet(config.expires_at) && config.expires_in === null) planned.expires_in = null;
+    if (config.secret_wo !== null) planned.secret = null; // the secret is the caller's: never in state
+    if (config.rotate_every === null) planned.rotation_due_at = null;
     return { planned, requiresReplace: [], diagnostics };
   }
 
-  async apply(prior: ObjectValue | null, planned: ObjectValue | null): Promise<ObjectValue | null> {
+  async apply(prior: ObjectValue | null, planned: ObjectValue | null, config: ObjectValue | null, priorPrivate?: Buffer): Promise<ApplyResult> {
     const client = this.ctx.client();
     if (planned === null) {
       if (prior && typeof prior.id === "string") await client.revokeKey(accountOf(prior), prior.id);
-      return null;
+      return { state: null };
     }
     const account = accountOf(planned);
+    const supplied = str(config?.secret_wo ?? null);
     if (prior === null) {
       const created = await client.createKey(account, {
         name: str(planned.name)!,
@@ -110,21 +182,48 @@ export class ApiKeyResource {
         ...(isSet(planned.expires_in) ? { expires_in: str(planned.expires_in)! } : {}),
         ...(isSet(planned.expires_at) ? { expires_at: str(planned.expires_at)! } : {}),
         ...(Array.isArray(planned.scopes) ? { scopes: planned.scopes } : {}),
+        ...(supplied !== null ? { secret: supplied } : {}),
       });
-      return stateFromView(created.key, planned, created.secret);
+      return this.result(created.key, planned, supplied !== null ? null : created.secret, Date.parse(created.key.created_at));
+    }
+
+    const id = str(prior.id)!;
+    let record = readSecretRecord(priorPrivate);
+    let secret: Value = prior.secret;
+    let view: KeyView | null = null;
+    if (isUnknown(planned.masked)) {
+      // An in-place regeneration: a due rotation with rotation_overlap, or a new secret_wo_version.
+      const grace = overlapMs(str(planned.rotation_overlap)) ?? 0;
+      const regenerated = await client.regenerateKey(account, id, { grace_period: Math.round(grace / 1000), ...(supplied !== null ? { secret: supplied } : {}) });
+      view = regenerated.key;
+      secret = supplied !== null ? null : regenerated.secret;
+      record = { issued_at: new Date(this.ctx.now()).toISOString(), masked: view.masked };
     }
     const patch: PatchKeyBody = {};
     if (planned.name !== prior.name) patch.name = str(planned.name)!;
     if (Array.isArray(planned.scopes) && !sameValue(planned.scopes, prior.scopes)) patch.scopes = planned.scopes;
     if (isSet(planned.expires_at) && !sameValue(planned.expires_at, prior.expires_at)) patch.expires_at = str(planned.expires_at)!;
     else if (isSet(planned.expires_in) && !sameValue(planned.expires_in, prior.expires_in)) patch.expires_in = str(planned.expires_in)!;
-    const view = Object.keys(patch).length > 0 ? await client.patchKey(account, str(prior.id)!, patch) : await client.getKey(account, str(prior.id)!);
-    if (view === null) throw new KeyformApiError(404, "NOT_FOUND", `key ${str(prior.id)} no longer exists in account ${account}`);
-    return stateFromView(view, planned, prior.secret);
+    const issuedAt = record ? Date.parse(record.issued_at) : secretIssuedAt(prior, null);
+    try {
+      if (Object.keys(patch).length > 0) view = await client.patchKey(account, id, patch);
+      else if (view === null) view = await client.getKey(account, id);
+    } catch (err) {
+      // The secret did change: Terraform must keep the new one (and its record) even though the update failed.
+      if (view !== null) throw new PartialApplyError(this.result(view, { ...prior, masked: UNKNOWN, expires_at: UNKNOWN, rotation_due_at: UNKNOWN }, secret, issuedAt).state!, writeSecretRecord(record!), err);
+      throw err;
+    }
+    if (view === null) throw new KeyformApiError(404, "NOT_FOUND", `key ${id} no longer exists in account ${account}`);
+    return this.result(view, planned, secret, issuedAt, record);
+  }
+
+  private result(view: KeyView, planned: ObjectValue, secret: Value, issuedAt: number, record?: SecretRecord | null): ApplyResult {
+    const keep: SecretRecord = record ?? { issued_at: new Date(issuedAt).toISOString(), masked: view.masked };
+    return { state: stateFromView(view, planned, secret, rotationDueValue(issuedAt, planned.rotate_every)), privateData: writeSecretRecord(keep) };
   }
 
   /** The key as the server has it now; null ("gone") when revoked, deleted, expired or used up. */
-  async read(current: ObjectValue): Promise<ObjectValue | null> {
+  async read(current: ObjectValue, privateData?: Buffer): Promise<ObjectValue | null> {
     if (typeof current.id !== "string") return null;
     const view = await this.ctx.client().getKey(accountOf(current), current.id);
     if (view === null || view.status !== "active") return null;
@@ -139,6 +238,9 @@ export class ApiKeyResource {
       scopes: sameScopes(current.scopes, view.scopes) ? current.scopes : view.scopes,
       expires_in: view.expires_in,
       expires_at: sameInstant(current.expires_at, view.expires_at) ? current.expires_at : view.expires_at,
+      secret_wo: null,
+      // States written before rotation_due_at existed get it here, so that the plan shows no change.
+      rotation_due_at: rotationDueValue(secretIssuedAt({ ...current, created_at: view.created_at }, readSecretRecord(privateData)), current.rotate_every),
     };
   }
 
@@ -158,59 +260,19 @@ export class ApiKeyResource {
       scopes: view.scopes,
       account: view.account,
       rotate_every: null,
+      rotation_overlap: null,
+      secret_wo: null,
+      secret_wo_version: null,
       secret: null,
       masked: view.masked,
       created_at: view.created_at,
       last_used_at: view.last_used_at,
+      rotation_due_at: null,
     };
   }
-
-  private rotationDue(prior: ObjectValue, config: ObjectValue): string | null {
-    if (typeof config.rotate_every !== "string" || typeof prior.created_at !== "string") return null;
-    const every = durationMs(config.rotate_every);
-    const created = Date.parse(prior.created_at);
-    if (every === null || Number.isNaN(created)) return null;
-    const age = this.ctx.now() - created;
-    if (age < every) return null;
-    return `${str(prior.id)} was created ${prior.created_at}, more than rotate_every = "${config.rotate_every}" ago; it is replaced by a new key.`;
-  }
-}
-
-/** New state after an apply: what was planned, with the server's values where the plan had none. */
-function stateFromView(view: KeyView, planned: ObjectValue, secret: Value): ObjectValue {
-  const pick = (attr: string, fromServer: Value): Value => (isUnknown(planned[attr]) ? fromServer : planned[attr]);
-  return {
-    ...planned,
-    id: view.id,
-    type: pick("type", view.type),
-    expires_in: pick("expires_in", view.expires_in),
-    scopes: isUnknown(planned.scopes) ? view.scopes : planned.scopes,
-    account: pick("account", view.account),
-    expires_at: pick("expires_at", view.expires_at),
-    secret: isUnknown(secret) ? null : secret,
-    masked: pick("masked", view.masked),
-    created_at: pick("created_at", view.created_at),
-    last_used_at: pick("last_used_at", view.last_used_at),
-  };
 }
 
 function accountOf(v: ObjectValue): string {
   if (typeof v.account !== "string") throw new Error("The key's account is not known; set account on the resource or the provider.");
   return v.account;
-}
-
-const str = (v: Value): string | null => (typeof v === "string" ? v : null);
-
-function sameInstant(a: Value, b: string | null): boolean {
-  if (typeof a !== "string" || b === null) return a === b;
-  return Date.parse(a) === Date.parse(b);
-}
-
-/** The server keeps scopes as a sorted set: the configured order (or null for none) is kept when equal. */
-function sameScopes(configured: Value, server: string[]): boolean {
-  if (configured === null) return server.length === 0;
-  if (!Array.isArray(configured)) return false;
-  const a = [...new Set(configured)].sort();
-  const b = [...new Set(server)].sort();
-  return a.length === b.length && a.every((s, i) => s === b[i]);
 }

@@ -22,6 +22,14 @@ export interface CreateKeyBody {
   expires_in?: string;
   expires_at?: string;
   scopes?: string[];
+  /** Bring your own secret (write-only `secret_wo`). */
+  secret?: string;
+}
+
+export interface RegenerateKeyBody {
+  /** Seconds the old secret keeps working (at most 86400). */
+  grace_period?: number;
+  secret?: string;
 }
 
 export interface PatchKeyBody {
@@ -57,6 +65,10 @@ export class KeyformClient {
 
   createKey(account: string, body: CreateKeyBody) {
     return this.call<{ key: KeyView; secret: string }>("POST", `${keysPath(account)}`, body);
+  }
+
+  regenerateKey(account: string, id: string, body: RegenerateKeyBody) {
+    return this.call<{ key: KeyView; secret: string }>("POST", `${keysPath(account)}/${enc(id)}/regenerate`, body);
   }
 
   async getKey(account: string, id: string): Promise<KeyView | null> {

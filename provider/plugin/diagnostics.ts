@@ -1,3 +1,5 @@
+import { KeyformApiError } from "./client";
+
 /** tfplugin6 diagnostics, optionally pointing at a top-level attribute. */
 export interface Diagnostic {
   severity: "ERROR" | "WARNING";
@@ -19,3 +21,12 @@ export function attributePath(name: string) {
 }
 
 export const hasErrors = (diags: readonly Diagnostic[]) => diags.some((d) => d.severity === "ERROR");
+
+/** An error as diagnostics: problem+json field errors point at their attribute. */
+export function diagnosticsFrom(err: unknown, summary: string): Diagnostic[] {
+  if (err instanceof KeyformApiError) {
+    const fields = err.fieldErrors.filter((e) => e.field).map((e) => error(`${summary}: ${err.code}`, `${err.detail} (${e.message ?? "invalid"})`, e.field!.replace(/^\//, "").split("/")[0]));
+    return fields.length > 0 ? fields : [error(`${summary}: ${err.code}`, err.detail)];
+  }
+  return [error(summary, (err as Error)?.message ?? String(err))];
+}

@@ -1,7 +1,8 @@
 import * as grpc from "@grpc/grpc-js";
 import { log } from "./log";
 import { loadProtos } from "./proto";
-import { grpcHandlers, KeyformProviderService } from "./provider.service";
+import { grpcHandlers } from "./grpc-handlers";
+import { KeyformProviderService } from "./provider.service";
 import { generateSelfSignedCert, handshakeCertField } from "./tls";
 
 /** go-plugin's handshake settings that Terraform uses for providers. */

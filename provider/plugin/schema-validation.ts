@@ -34,6 +34,12 @@ export function validateBlock(schema: BlockSchema, config: ObjectValue): Diagnos
       diags.push(error(`${forbidden} not allowed here`, `${forbidden} must not be set when ${rule.attribute} is "${rule.equals}": ${rule.reason}.`, forbidden));
     }
   }
+  for (const rule of schema.requiredWith ?? []) {
+    // An unknown partner will be known later; only a partner that is certainly absent is an error.
+    if (isSet(config[rule.attribute]) && config[rule.requires] === null) {
+      diags.push(error(`${rule.attribute} needs ${rule.requires}`, `${rule.attribute} only has an effect together with ${rule.requires}; set both or neither.`, rule.attribute));
+    }
+  }
   return diags;
 }
 

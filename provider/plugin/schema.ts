@@ -14,3 +14,4 @@ export {
   apiKeySchema,
   providerSchema,
 } from "../api-key.schema";
+export { SECRET_EPHEMERAL_TYPE_NAME, TEMP_KEY_EPHEMERAL_TYPE_NAME, secretEphemeralSchema, tempKeyEphemeralSchema } from "../ephemeral.schema";

@@ -25,6 +25,7 @@ export function toProtoSchema(block: BlockSchema) {
         optional: a.optional,
         computed: a.computed,
         sensitive: a.sensitive,
+        write_only: a.writeOnly === true,
       })),
     },
   };

@@ -18,6 +18,10 @@ export function durationMs(e: ExpiresIn): number | null {
   return e === "never" ? null : DURATIONS[e];
 }
 
+/** The longest grace period an old secret may get (regenerate, `rotation_overlap`). */
+export const MAX_GRACE_PERIOD = "24h";
+export const MAX_GRACE_MS = 24 * 60 * 60 * 1000;
+
 /** Parses `90d`, `12h`, `30m`, `45s`, `1y` into milliseconds (used by rotate_every and grace periods). */
 export function parseDuration(text: string): number | null {
   const m = /^(\d{1,6})(s|m|h|d|y)$/.exec(text);

@@ -93,3 +93,22 @@ export function maskSecret(secret: string): string {
   if (!m) return "…";
   return `${m[1]}${m[2].slice(0, 4)}…${m[2].slice(-4)}`;
 }
+
+/** Fewest distinct characters a supplied random part may have: 30 CSPRNG draws fall below it with p ≈ 7e-12. */
+const MIN_DISTINCT_RANDOM = 12;
+
+/**
+ * Why a caller-supplied secret ("bring your own secret") cannot be the secret of a `type` key on a server
+ * of `brand`, or null when it can. The answer never contains the secret.
+ */
+export function suppliedSecretProblem(secret: string, brand: string, type: SecretType): string | null {
+  if (isLegacySecret(secret)) return "must be a keyform secret; a legacy UUID key is imported (POST …/keys/import), never supplied";
+  const parsed = parseSecret(secret, brand);
+  if (parsed === null || parsed.kind !== "branded") {
+    return `must be a keyform secret: ${brand}_${type}_ then 30 random and 6 checksum characters (base62), with a valid CRC-32 checksum`;
+  }
+  if (parsed.type !== type) return `is a ${parsed.type} secret; a ${type} key needs a ${brand}_${type}_ secret`;
+  const random = secret.slice(`${brand}_${type}_`.length, -CHECKSUM_LENGTH);
+  if (new Set(random).size < MIN_DISTINCT_RANDOM) return "has too little variety in its random part to have come from a random generator";
+  return null;
+}

@@ -9,7 +9,7 @@ export function keyRoutes(keys: KeyService) {
   return [
     route({
       method: "post", path: base, tag: "keys", status: 201, body: CreateKeyBody,
-      summary: "Create a key. The response holds its secret: the only time it is ever shown.",
+      summary: "Create a key. The response holds its secret: the only time it is ever shown. A caller-supplied `secret` (bring your own) is checked and stored as its hash only.",
       handler: (c) => keys.create(c, c.params.account, c.body),
     }),
     route({
@@ -44,7 +44,7 @@ export function keyRoutes(keys: KeyService) {
     }),
     route({
       method: "post", path: `${base}/:id/regenerate`, tag: "keys", body: RegenerateKeyBody,
-      summary: "New secret, same key id. The old secret dies at once, or after grace_period (at most 24h).",
+      summary: "New secret (generated, or supplied as `secret`), same key id. The old secret dies at once, or after grace_period (at most 24h).",
       handler: (c) => keys.regenerate(c, c.params.account, c.params.id, c.body),
     }),
   ];

@@ -9,12 +9,13 @@ import { AppError } from "../errors/app-error";
 import { ErrorCode } from "../errors/error-code";
 import type { Store } from "../store/store";
 import type { UsageRecorder } from "../usage/usage.recorder";
-import { parseDuration, resolveExpiry, type ExpiresIn } from "./expiry";
+import { MAX_GRACE_MS, parseDuration, resolveExpiry, type ExpiresIn } from "./expiry";
 import type { KeyCache } from "./key.cache";
 import type { ApiKey } from "./key.entity";
 import { checkLimit, normalizeScopes } from "./key.policy";
 import { statusOf, type KeyRepository, type KeyStatus } from "./key.repository";
-import { generateKeyId, generateSecret, hashSecret, isLegacySecret, maskSecret, type KeyType } from "./key-secret";
+import { generateKeyId, generateSecret, hashSecret, isLegacySecret, maskSecret, suppliedSecretProblem, type KeyType, type SecretType } from "./key-secret";
+import { isDuplicateEntry } from "../store/duplicate-entry";
 import { secretFormats, toKeyView } from "./key.view";
 
 export interface CreateKeyInput {
@@ -23,6 +24,8 @@ export interface CreateKeyInput {
   expires_in?: ExpiresIn;
   expires_at?: string;
   scopes?: string[];
+  /** Bring your own secret: checked by `suppliedSecret`, stored as its hash only. */
+  secret?: string;
 }
 
 export interface ImportKeyInput {
@@ -51,8 +54,6 @@ export interface CallContext {
   principal: Principal;
   source: string;
 }
-
-const MAX_GRACE_MS = 24 * 60 * 60 * 1000;
 
 export interface NewKey {
   key: ApiKey;
@@ -93,7 +94,7 @@ export class KeyService {
     } else {
       ({ expiresIn, expiresAt } = resolveExpiry(input, account.maxExpiry, now));
     }
-    const secret = generateSecret(this.settings.brand, type);
+    const secret = input.secret === undefined ? generateSecret(this.settings.brand, type) : this.suppliedSecret(input.secret, type);
     return {
       secret,
       hash: hashSecret(secret),
@@ -116,6 +117,18 @@ export class KeyService {
         stackAddress: stack?.address ?? null,
       },
     };
+  }
+
+  /** A caller-supplied secret, if it can be a `type` key's secret of this server (the value is never echoed). */
+  private suppliedSecret(secret: string, type: SecretType): string {
+    const problem = suppliedSecretProblem(secret, this.settings.brand, type);
+    if (problem) throw new AppError(ErrorCode.VALIDATION_FAILED, `The supplied secret ${problem}.`, { errors: [{ field: "/secret", message: problem }] });
+    return secret;
+  }
+
+  /** A supplied secret must be new: one that any key holds or held (still stored) is refused, without saying which key. */
+  private async refuseSecretInUse(tx: EntityManager, made: NewKey, supplied: boolean): Promise<void> {
+    if (supplied && (await this.keys.secretHashExists(tx, made.hash))) throw secretInUse();
   }
 
   private async lockAccount(tx: EntityManager, accountId: string): Promise<Account> {
@@ -141,10 +154,11 @@ export class KeyService {
       authorize(ctx.principal, { do: "key.create", key: grantOf(made.key) });
       await this.checkNameFree(tx, account, made.key.name, now);
       checkLimit(account, await this.keys.countActive(account.id, now, tx), made.key.type, this.settings.tempKeyCap);
+      await this.refuseSecretInUse(tx, made, input.secret !== undefined);
       await this.keys.insert(tx, [made]);
-      await this.audit.append(tx, [this.event(ctx, accountId, "key.create", made.key.id, now, { name: made.key.name, type: made.key.type })]);
+      await this.audit.append(tx, [this.event(ctx, accountId, "key.create", made.key.id, now, { name: made.key.name, type: made.key.type, ...suppliedFlag(input.secret) })]);
       return made;
-    });
+    }).catch(secretRace(input.secret));
     return { key: toKeyView(made.key, now), secret: made.secret, formats: secretFormats(made.secret, made.key.name) };
   }
 
@@ -251,7 +265,7 @@ export class KeyService {
     this.cache.invalidate([id]);
   }
 
-  async regenerate(ctx: CallContext, accountId: string, id: string, input: { grace_period?: string | number }) {
+  async regenerate(ctx: CallContext, accountId: string, id: string, input: { grace_period?: string | number; secret?: string }) {
     authorize(ctx.principal, { do: "account.manage", account: accountId });
     const graceMs = graceMillis(input.grace_period);
     const now = this.clock();
@@ -264,16 +278,31 @@ export class KeyService {
       }
       const status = statusOf(key, now);
       if (status !== "active") throw new AppError(ErrorCode.KEY_INACTIVE, `Key ${id} is ${status} and cannot be regenerated.`);
-      const made = this.buildKey(account, { name: key.name, type: "live", expires_in: key.expiresIn ?? undefined, expires_at: key.expiresIn ? undefined : key.expiresAt ? new Date(key.expiresAt).toISOString() : undefined }, now);
-      const updated: ApiKey = { ...key, masked: made.key.masked, generation: key.generation + 1, expiresAt: key.expiresIn ? made.key.expiresAt : key.expiresAt };
-      authorize(ctx.principal, { do: "key.regenerate", before: grantOf(key), after: grantOf(updated) });
-      await this.keys.replaceSecret(tx, id, made.hash, now, now + graceMs);
-      await this.keys.update(tx, id, { masked: updated.masked, generation: updated.generation, expiresAt: updated.expiresAt });
-      await this.audit.append(tx, [this.event(ctx, accountId, "key.regenerate", id, now, { grace_period_seconds: graceMs / 1000 })]);
-      return { key: updated, secret: made.secret };
-    });
+      const result = await this.regenerateIn(tx, account, key, now, graceMs, input.secret, (updated) =>
+        authorize(ctx.principal, { do: "key.regenerate", before: grantOf(key), after: grantOf(updated) }),
+      );
+      await this.audit.append(tx, [this.event(ctx, accountId, "key.regenerate", id, now, { grace_period_seconds: graceMs / 1000, ...suppliedFlag(input.secret) })]);
+      return result;
+    }).catch(secretRace(input.secret));
     this.cache.invalidate([id]);
     return { key: toKeyView(result.key, now, this.usage.pending(id)), secret: result.secret, formats: secretFormats(result.secret, result.key.name) };
+  }
+
+  /**
+   * Gives an active live key a new secret (generated, or supplied by the caller) inside `tx`: same id, usage
+   * kept, generation + 1; the older secrets die at once or `graceMs` later. REST regenerate and a stack's
+   * rotation both come here. `authorize` sees the key as it will be, before anything is written.
+   */
+  async regenerateIn(
+    tx: EntityManager, account: Account, key: ApiKey, now: number, graceMs: number, secret: string | undefined, authorize: (updated: ApiKey) => void,
+  ): Promise<{ key: ApiKey; secret: string }> {
+    const made = this.buildKey(account, { name: key.name, type: "live", expires_in: key.expiresIn ?? undefined, expires_at: key.expiresIn ? undefined : key.expiresAt ? new Date(key.expiresAt).toISOString() : undefined, secret }, now);
+    const updated: ApiKey = { ...key, masked: made.key.masked, generation: key.generation + 1, expiresAt: key.expiresIn ? made.key.expiresAt : key.expiresAt };
+    authorize(updated);
+    await this.refuseSecretInUse(tx, made, secret !== undefined);
+    await this.keys.replaceSecret(tx, key.id, made.hash, now, now + graceMs);
+    await this.keys.update(tx, key.id, { masked: updated.masked, generation: updated.generation, expiresAt: updated.expiresAt });
+    return { key: updated, secret: made.secret };
   }
 
   /** Incident response: revokes every key of the account the caller may revoke, and says how many it left. */
@@ -309,6 +338,20 @@ export class KeyService {
     return { accountId, at, actor: actorOf(ctx.principal), action, target, source: ctx.source, details };
   }
 }
+
+function secretInUse(): AppError {
+  return new AppError(ErrorCode.SECRET_IN_USE, "This secret is already in use; supply a freshly generated one.");
+}
+
+/** Two writers racing with the same supplied secret: the unique hash makes the later one fail; it gets the same 409. */
+function secretRace(supplied: string | undefined) {
+  return (err: unknown): never => {
+    if (supplied !== undefined && isDuplicateEntry(err)) throw secretInUse();
+    throw err;
+  };
+}
+
+const suppliedFlag = (secret: string | undefined) => (secret === undefined ? {} : { secret_supplied: true });
 
 function graceMillis(g: string | number | undefined): number {
   if (g === undefined) return 0;

@@ -40,6 +40,7 @@ export function applierNeeds(ordered: PlanNode[]): ApplierNeeds {
         if (n.updates.length) touch(n.after, n.updates.includes("expires_in") ? n.desiredKey?.expires_in ?? null : undefined);
         break;
       case "update":
+        if (n.regenerate) createsKeys = true; // a rotation in place hands out a new secret: refused to temp keys
         touch(n.before);
         touch(n.after, n.updates.includes("expires_in") ? n.desiredKey?.expires_in ?? null : undefined);
         break;

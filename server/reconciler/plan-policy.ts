@@ -1,6 +1,7 @@
 import { AppError } from "../errors/app-error";
 import { ErrorCode } from "../errors/error-code";
-import { EXPIRES_IN, type ExpiresIn, parseDuration, resolveExpiry } from "../keys/expiry";
+import { EXPIRES_IN, type ExpiresIn, MAX_GRACE_PERIOD, parseDuration, resolveExpiry } from "../keys/expiry";
+import { overlapMs } from "../keys/rotation";
 import { MAX_SCOPES, NAME_RE, SCOPE_RE } from "../keys/key.policy";
 import type { PlanNode } from "./plan-resource";
 import type { CurrentState, Diagnostic, KeyTypeName, PlannedChange } from "./reconciler.types";
@@ -58,6 +59,11 @@ export function checkPolicies(ordered: PlanNode[], changes: PlannedChange[], cur
     }
     if (key.rotate_every !== null && parseDuration(key.rotate_every) === null) {
       err(n.address, ErrorCode.VALIDATION_FAILED, "Invalid rotate_every", `rotate_every must be a duration such as 30d, 12h or 1y; got ${JSON.stringify(key.rotate_every)}.`);
+    }
+    if (key.rotation_overlap !== null && overlapMs(key.rotation_overlap) === null) {
+      err(n.address, ErrorCode.VALIDATION_FAILED, "Invalid rotation_overlap", `rotation_overlap must be a positive duration of at most ${MAX_GRACE_PERIOD}, such as 12h or 30m; got ${JSON.stringify(key.rotation_overlap)}.`);
+    } else if (key.rotation_overlap !== null && key.type === "temp") {
+      err(n.address, ErrorCode.VALIDATION_FAILED, "Temp keys take no rotation_overlap", "A temp key is never regenerated; remove rotation_overlap.");
     }
 
     if (sets("scopes")) {

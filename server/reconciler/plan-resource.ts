@@ -1,6 +1,6 @@
 import { resourceOf } from "./expression";
-import { parseDuration } from "../keys/expiry";
-import { sortedScopes, valueEqual } from "./plan-values";
+import { isRotationDue } from "../keys/rotation";
+import { rotationDueIso, secretIssuedAt, sortedScopes, valueEqual } from "./plan-values";
 import type {
   ActionReason,
   ChangeAction,
@@ -32,6 +32,10 @@ export interface PlanNode {
   gone: boolean;
   driftAttrs: string[];
   regenerated: boolean;
+  /** A due rotation with rotation_overlap: the secret is regenerated in place. */
+  regenerate?: boolean;
+  /** When the current secret was issued (ISO), for the plan's notes. */
+  secretIssuedAt?: string;
   action: ChangeAction;
   tfActions: string[];
   actionReason?: ActionReason;
@@ -94,6 +98,7 @@ export function planDesired(n: PlanNode, nodes: Map<string, PlanNode>, current: 
   const name = ignored("name") ? b!.name : d.args.name ?? b?.name ?? "";
   const scopes = ignored("scopes") ? b!.scopes : sortedScopes(d.args.scopes ?? []);
   const rotateEvery = ignored("rotate_every") ? b!.rotate_every : d.args.rotate_every;
+  const rotationOverlap = ignored("rotation_overlap") ? b!.rotation_overlap : d.args.rotation_overlap;
   const account = ignored("account") ? b!.account : d.account ?? b?.account ?? "";
   const expiryIgnored = ignored("expires_in") || ignored("expires_at");
   const configuredAt = d.args.expires_at;
@@ -108,7 +113,8 @@ export function planDesired(n: PlanNode, nodes: Map<string, PlanNode>, current: 
     }
     const unknown = [...CREATED_UNKNOWN];
     if (type === "temp" || (expiresAt === null && expiresIn !== "never")) unknown.push("expires_at");
-    const key: DesiredKey = { name, type, expires_in: expiresIn, expires_at: expiresAt, scopes, rotate_every: rotateEvery };
+    if (rotateEvery !== null) unknown.push("rotation_due_at");
+    const key: DesiredKey = { name, type, expires_in: expiresIn, expires_at: expiresAt, scopes, rotate_every: rotateEvery, rotation_overlap: rotationOverlap };
     const after: KeyValues = {
       account,
       created_at: null,
@@ -119,6 +125,8 @@ export function planDesired(n: PlanNode, nodes: Map<string, PlanNode>, current: 
       masked: null,
       name,
       rotate_every: rotateEvery,
+      rotation_due_at: null,
+      rotation_overlap: rotationOverlap,
       scopes,
       status: "active",
       type,
@@ -131,6 +139,13 @@ export function planDesired(n: PlanNode, nodes: Map<string, PlanNode>, current: 
     Object.assign(n, { action: "create", tfActions: ["create"], desiredKey: f.key, after: f.after, unknown: f.unknown });
     return;
   }
+
+  // rotate_every counts from the current secret's issue: creation, or the stack's last regeneration.
+  const issuedAt = secretIssuedAt(n.state?.secretIssuedAt, b.created_at);
+  const rotationDue = b.type !== "temp" && rotateEvery !== null && isRotationDue(issuedAt, rotateEvery, now);
+  // With rotation_overlap a live key is regenerated in place (same id), its old secret living on for the overlap.
+  const inPlace = rotationDue && b.type === "live" && rotationOverlap !== null && !n.importId;
+  n.secretIssuedAt = new Date(issuedAt).toISOString();
 
   // Replacement causes, in Terraform's precedence: request, cannot-update, triggers, taint.
   const replacePaths: string[][] = [];
@@ -153,7 +168,7 @@ export function planDesired(n: PlanNode, nodes: Map<string, PlanNode>, current: 
   } else if (n.regenerated) {
     actionReason = "replace_because_tainted";
     reason = "regenerated_outside";
-  } else if (b.type !== "temp" && rotateEvery !== null && rotationDue(b, rotateEvery, now)) {
+  } else if (rotationDue && !inPlace) {
     actionReason = "replace_because_tainted";
     reason = "rotate_every_due";
   }
@@ -177,11 +192,12 @@ export function planDesired(n: PlanNode, nodes: Map<string, PlanNode>, current: 
 
   // In-place updates.
   const updates: Array<keyof DesiredKey> = [];
-  const after: KeyValues = { ...b, name, scopes, rotate_every: rotateEvery };
+  const after: KeyValues = { ...b, name, scopes, rotate_every: rotateEvery, rotation_overlap: rotationOverlap, rotation_due_at: rotationDueIso(issuedAt, rotateEvery) };
   const unknown: string[] = [];
   if (name !== b.name) updates.push("name");
   if (JSON.stringify(scopes) !== JSON.stringify(b.scopes)) updates.push("scopes");
   if (rotateEvery !== b.rotate_every) updates.push("rotate_every");
+  if (rotationOverlap !== b.rotation_overlap) updates.push("rotation_overlap");
   let expiresIn = b.expires_in;
   let expiresAt = b.expires_in === null ? b.expires_at : null;
   if (b.type !== "temp" && !expiryIgnored) {
@@ -200,12 +216,22 @@ export function planDesired(n: PlanNode, nodes: Map<string, PlanNode>, current: 
       else unknown.push("expires_at");
     }
   }
-  n.desiredKey = { name, type: b.type, expires_in: expiresIn, expires_at: expiresAt, scopes, rotate_every: rotateEvery };
+  if (inPlace) {
+    // A new secret: its masked form and rotation time follow from the apply, and so does the expiry of an expires_in key.
+    unknown.push("masked", "rotation_due_at", "secret");
+    if (after.expires_in !== null && after.expires_in !== "never" && !unknown.includes("expires_at")) unknown.push("expires_at");
+    n.regenerate = true;
+    n.reason = "rotation_due";
+  }
+  n.desiredKey = { name, type: b.type, expires_in: expiresIn, expires_at: expiresAt, scopes, rotate_every: rotateEvery, rotation_overlap: rotationOverlap };
   n.updates = updates.sort();
   n.after = after;
-  n.unknown = unknown;
+  n.unknown = unknown.sort();
   n.replacePaths = [];
-  if (n.importId) {
+  if (inPlace) {
+    n.action = "update";
+    n.tfActions = ["update"];
+  } else if (n.importId) {
     n.action = "import";
     n.tfActions = updates.length ? ["update"] : ["no-op"];
   } else if (updates.length) {
@@ -242,12 +268,6 @@ export function releasersByName(all: PlanNode[]): Map<string, PlanNode[]> {
     else out.set(k, [m]);
   }
   return out;
-}
-
-function rotationDue(b: KeyValues, rotateEvery: string, now: number): boolean {
-  const ms = parseDuration(rotateEvery);
-  const created = b.created_at ? Date.parse(b.created_at) : NaN;
-  return ms !== null && !Number.isNaN(created) && now - created >= ms;
 }
 
 /** replace_triggered_by: a referenced instance being updated or replaced (or the named attribute changing). */

@@ -1,3 +1,4 @@
+import { rotationDueAt } from "../keys/rotation";
 import { parseAddress } from "./expression";
 import type { KeyValues, LiveKey, ResourceChangeEntry, StateResource, ValuesResource } from "./reconciler.types";
 
@@ -17,6 +18,30 @@ export function sameInstant(a: string | null, b: string | null): boolean {
 
 export const sortedScopes = (scopes: readonly string[]): string[] => [...new Set(scopes)].sort();
 
+/** What the stack keeps about a key's rotation: its arguments, and when its current secret was issued. */
+export interface RotationState {
+  rotate_every: string | null;
+  rotation_overlap: string | null;
+  /** ISO; absent: the key's creation. */
+  secretIssuedAt?: string;
+}
+
+export const rotationStateOf = (r: StateResource): RotationState => ({
+  rotate_every: r.attributes.rotate_every,
+  rotation_overlap: r.attributes.rotation_overlap ?? null,
+  ...(r.secretIssuedAt ? { secretIssuedAt: r.secretIssuedAt } : {}),
+});
+
+/** When the current secret was issued, in ms (the key's creation unless the stack regenerated it). */
+export function secretIssuedAt(issuedAt: string | undefined, createdAt: string | null): number {
+  return Date.parse(issuedAt ?? createdAt ?? "");
+}
+
+/** `rotation_due_at` as Terraform shows it. */
+export function rotationDueIso(issuedAt: number, rotateEvery: string | null): string | null {
+  return iso(rotationDueAt(issuedAt, rotateEvery));
+}
+
 /** The object as the stack last wrote it. */
 export function storedValues(r: StateResource): KeyValues {
   const a = r.attributes;
@@ -30,14 +55,17 @@ export function storedValues(r: StateResource): KeyValues {
     masked: a.masked,
     name: a.name,
     rotate_every: a.rotate_every,
+    rotation_due_at: rotationDueIso(secretIssuedAt(r.secretIssuedAt, a.created_at), a.rotate_every),
+    rotation_overlap: a.rotation_overlap ?? null,
     scopes: sortedScopes(a.scopes),
     status: "active",
     type: a.type,
   };
 }
 
-/** The object as the database holds it now (refresh). `rotate_every` lives only in stack state. */
-export function liveValues(k: LiveKey, rotateEvery: string | null, now: number): KeyValues {
+/** The object as the database holds it now (refresh). The rotation arguments live only in stack state. */
+export function liveValues(k: LiveKey, rotation: RotationState | null, now: number): KeyValues {
+  const rotateEvery = rotation?.rotate_every ?? null;
   return {
     account: k.account,
     created_at: iso(k.createdAt),
@@ -48,6 +76,8 @@ export function liveValues(k: LiveKey, rotateEvery: string | null, now: number):
     masked: k.masked,
     name: k.name,
     rotate_every: rotateEvery,
+    rotation_due_at: rotationDueIso(secretIssuedAt(rotation?.secretIssuedAt, iso(k.createdAt)), rotateEvery),
+    rotation_overlap: rotation?.rotation_overlap ?? null,
     scopes: sortedScopes(k.scopes),
     status: effectiveStatus(k, now),
     type: k.type,

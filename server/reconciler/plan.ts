@@ -1,3 +1,4 @@
+import { overlapNote } from "../keys/rotation";
 import { compareAddresses, resourceOf } from "./expression";
 import { buildConfiguration } from "./plan-configuration";
 import { destroyOrder, topoOrder } from "./plan-order";
@@ -11,6 +12,8 @@ import {
   DRIFT_ATTRIBUTES,
   knownPart,
   liveValues,
+  rotationStateOf,
+  sameInstant,
   sensitiveShape,
   storedValues,
   unknownShape,
@@ -115,7 +118,7 @@ export function plan(desired: DesiredConfig, current: CurrentState, now: number,
       n.before = null;
       continue;
     }
-    n.before = liveValues(live, resource.attributes.rotate_every, now);
+    n.before = liveValues(live, rotationStateOf(resource), now);
     n.driftAttrs = differingAttributes(n.stored, n.before, DRIFT_ATTRIBUTES);
     n.regenerated = live.generation !== resource.generation;
   }
@@ -264,7 +267,7 @@ export function plan(desired: DesiredConfig, current: CurrentState, now: number,
   const changes: PlannedChange[] = ordered.map((n) => toChange(n, accountOf(n)));
   const notes: Record<string, string[]> = {};
   for (const n of ordered) {
-    const lines = noteLines(n);
+    const lines = noteLines(n, now);
     if (lines.length) notes[n.address] = lines;
   }
 
@@ -372,18 +375,25 @@ function toChange(n: PlanNode, account: string): PlannedChange {
   if (n.reason) c.reason = n.reason;
   if (n.desiredKey && n.action !== "delete" && n.action !== "forget") c.desired = n.desiredKey;
   if (n.action === "update" || n.action === "import") c.updates = n.updates;
+  if (n.regenerate) c.regenerate = true;
   c.dependencies = n.dependencies;
   return c;
 }
 
-function noteLines(n: PlanNode): string[] {
+function noteLines(n: PlanNode, now: number): string[] {
+  const since = n.secretIssuedAt && n.before?.created_at && !sameInstant(n.secretIssuedAt, n.before.created_at) ? `its secret was regenerated at ${n.secretIssuedAt}` : `the key was created${n.before?.created_at ? ` at ${n.before.created_at}` : ""}`;
   switch (n.reason) {
     case "expired":
       return ["(the key expired; a new key replaces it)"];
     case "regenerated_outside":
       return ["(the key's secret was regenerated outside this stack; a new key replaces it so apply delivers a secret the stack knows)"];
     case "rotate_every_due":
-      return [`(rotate_every = ${JSON.stringify(n.desiredKey?.rotate_every)} has passed since the key was created${n.before?.created_at ? ` at ${n.before.created_at}` : ""})`];
+      return [`(rotate_every = ${JSON.stringify(n.desiredKey?.rotate_every)} has passed since ${since})`];
+    case "rotation_due":
+      return [
+        `(rotate_every = ${JSON.stringify(n.desiredKey?.rotate_every)} has passed since ${since}: the secret is regenerated in place, same id;`,
+        ` ${overlapNote(n.desiredKey?.rotation_overlap ?? null, now, n.before?.last_used_at ?? null)})`,
+      ];
     default:
       return [];
   }

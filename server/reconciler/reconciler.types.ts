@@ -29,10 +29,15 @@ export interface StateResource {
     expires_at: string | null; // ISO
     scopes: string[];
     rotate_every: string | null;
+    /** Absent in states written before rotation_overlap existed. */
+    rotation_overlap?: string | null;
+    rotation_due_at?: string | null; // ISO
     created_at: string; // ISO
     masked: string;
   };
   generation: number; // the key's secret generation when last applied
+  /** When the current secret was issued (ISO): what rotate_every counts from. Absent: created_at. */
+  secretIssuedAt?: string;
   dependencies: string[];
 }
 
@@ -127,6 +132,7 @@ export interface DesiredResource {
     expires_at: string | null;
     scopes: string[] | null; // null: not configured
     rotate_every: string | null;
+    rotation_overlap: string | null;
   };
   /** Which arguments the configuration sets (for ignore_changes and "configured value" semantics). */
   configured: string[];
@@ -190,6 +196,8 @@ export interface KeyValues {
   masked: string | null;
   name: string;
   rotate_every: string | null;
+  rotation_due_at: string | null;
+  rotation_overlap: string | null;
   scopes: string[];
   status: string | null;
   type: KeyTypeName;
@@ -205,6 +213,7 @@ export interface DesiredKey {
   expires_at: string | null;
   scopes: string[];
   rotate_every: string | null;
+  rotation_overlap: string | null;
 }
 
 export type ChangeAction = "create" | "update" | "replace" | "delete" | "import" | "move" | "noop" | "forget";
@@ -231,12 +240,14 @@ export interface PlannedChange {
   previousAddress?: string;
   createBeforeDestroy?: boolean;
   actionReason?: ActionReason;
-  /** Why, in keyform's words: `rotate_every_due`, `regenerated_outside`, `expired`, `type_changed` … */
+  /** Why, in keyform's words: `rotate_every_due`, `rotation_due` (in place), `regenerated_outside`, `expired`, `type_changed` … */
   reason?: string;
   /** Target configuration of the key after this step (absent for delete/forget). */
   desired?: DesiredKey;
   /** For update and import: the attributes apply must change on the existing key. */
   updates?: Array<keyof DesiredKey>;
+  /** For update: regenerate the key's secret in place (a due rotation with rotation_overlap), the old one living on for the overlap. */
+  regenerate?: boolean;
   /** Addresses (instances) this resource depends on, as stored in state after apply. */
   dependencies: string[];
 }
@@ -310,7 +321,7 @@ export interface ApplierNeeds {
   scopes: string[];
   /** How long the applier must live: as long as the longest-lived key the apply touches or makes. */
   lifetime: { never: true } | { expires_at_or_later: string | null; lives_at_least: string | null };
-  /** The apply creates or adopts keys, which a temp key may not do. */
+  /** The apply creates, adopts or regenerates keys, which a temp key may not do. */
   creates_keys: boolean;
 }
 

@@ -10,10 +10,12 @@ import type { AttributeRef } from "./reconciler.types";
 
 export const RESOURCE_TYPE = "keyform_api_key";
 /** Arguments of keyform_api_key; references to them resolve to their configured values. */
-export const ARGUMENTS = ["account", "expires_at", "expires_in", "name", "rotate_every", "scopes", "type"] as const;
+export const ARGUMENTS = ["account", "expires_at", "expires_in", "name", "rotate_every", "rotation_overlap", "scopes", "type"] as const;
+/** Write-only arguments of the Terraform provider: meaningless here, where no secret ever rests in state. */
+export const WRITE_ONLY_ARGUMENTS = ["secret_wo", "secret_wo_version"] as const;
 export type Argument = (typeof ARGUMENTS)[number];
 /** Every attribute of the schema, arguments and computed. */
-export const ATTRIBUTES = [...ARGUMENTS, "created_at", "id", "last_used_at", "masked", "secret", "status"] as const;
+export const ATTRIBUTES = [...ARGUMENTS, "created_at", "id", "last_used_at", "masked", "rotation_due_at", "secret", "status"] as const;
 export const DATA_ATTRIBUTES = ["account", "created_at", "expires_at", "expires_in", "id", "last_used_at", "masked", "name", "scopes", "status", "type"];
 export const META_ARGUMENTS = ["//", "provider", "lifecycle", "depends_on", "count", "for_each"];
 

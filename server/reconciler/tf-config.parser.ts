@@ -11,6 +11,7 @@ import {
   META_ARGUMENTS,
   RESOURCE_TYPE,
   SetValue,
+  WRITE_ONLY_ARGUMENTS,
 } from "./tf-config.evaluator";
 import { ConfigBlockReader } from "./tf-config.blocks";
 import type {
@@ -231,7 +232,18 @@ class ConfigParser extends ConfigBlockReader {
     const errorsBefore = this.diagnostics.filter((d) => d.severity === "error").length;
     const supported = (key: string) => META_ARGUMENTS.includes(key) || (ARGUMENTS as readonly string[]).includes(key);
     if (!Object.keys(body).every(supported)) {
-      for (const key of Object.keys(body).sort()) if (!supported(key)) this.error("Unsupported argument", `An argument named ${quoted(key)} is not expected here.`, address);
+      for (const key of Object.keys(body).sort()) {
+        if (supported(key)) continue;
+        if ((WRITE_ONLY_ARGUMENTS as readonly string[]).includes(key)) {
+          this.error(
+            "Write-only argument not used by keyform's reconciler",
+            `${key} is for terraform apply with terraform-provider-keyform (Terraform 1.11 or later). keyform plan/apply never keeps a secret in its state: the server generates the secret and hands it once to the apply that asked (keyform output). Remove ${key}, or run this configuration with terraform.`,
+            address,
+          );
+        } else {
+          this.error("Unsupported argument", `An argument named ${quoted(key)} is not expected here.`, address);
+        }
+      }
     }
     const args: Partial<Record<Argument, unknown>> = {};
     for (const arg of ARGUMENTS) {
@@ -310,6 +322,7 @@ class ConfigParser extends ConfigBlockReader {
         expires_at: str("expires_at"),
         scopes,
         rotate_every: str("rotate_every"),
+        rotation_overlap: str("rotation_overlap"),
       },
       configured: [...configured],
       lifecycle,

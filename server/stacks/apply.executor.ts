@@ -11,6 +11,7 @@ import type { ApiKey } from "../keys/key.entity";
 import { checkLimit, limitDetail, normalizeScopes } from "../keys/key.policy";
 import { statusOf, type KeyRepository } from "../keys/key.repository";
 import type { KeyService, NewKey } from "../keys/key.service";
+import { overlapMs, rotationDueAt } from "../keys/rotation";
 import type { DesiredKey, Plan, PlannedChange, StackState, StateResource } from "../reconciler/reconciler.types";
 
 export interface ApplyDeps {
@@ -39,17 +40,26 @@ export interface ApplyOutcome {
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
-export function stateResourceOf(address: string, k: ApiKey, rotateEvery: string | null, dependencies: string[]): StateResource {
+/** Rotation facts a state entry carries beyond `rotate_every`: the overlap, and when the stack last regenerated the secret. */
+export interface StateRotation {
+  rotationOverlap: string | null;
+  /** ISO; absent: the key's creation. */
+  secretIssuedAt?: string;
+}
+
+export function stateResourceOf(address: string, k: ApiKey, rotateEvery: string | null, dependencies: string[], rotation: StateRotation = { rotationOverlap: null }): StateResource {
+  const issuedAt = rotation.secretIssuedAt ? Date.parse(rotation.secretIssuedAt) : k.createdAt;
   return {
     address,
     keyId: k.id,
     account: k.accountId,
     attributes: {
       name: k.name, type: k.type, expires_in: k.expiresIn, expires_at: iso(k.expiresAt), scopes: k.scopes, rotate_every: rotateEvery,
-      created_at: iso(k.createdAt)!, masked: k.masked,
+      rotation_overlap: rotation.rotationOverlap, rotation_due_at: iso(rotationDueAt(issuedAt, rotateEvery)), created_at: iso(k.createdAt)!, masked: k.masked,
     },
     generation: k.generation,
     dependencies,
+    ...(rotation.secretIssuedAt ? { secretIssuedAt: rotation.secretIssuedAt } : {}),
   };
 }
 
@@ -131,6 +141,22 @@ export async function executePlan(
     out.audit.push({ accountId: c.account, action: "key.update", target: k.id, details: { fields: Object.keys(changes), stack, address: c.address } });
     return { ...k, ...changes };
   };
+  /** A due rotation with rotation_overlap: a new secret for the same key; the old one lives on for the overlap. */
+  const regenerate = async (c: PlannedChange, k: ApiKey): Promise<ApiKey> => {
+    if (statusOf(k, now) !== "active" || k.type !== "live") throw stale(`Key ${k.id} of ${c.address} can no longer be regenerated (${statusOf(k, now)} ${k.type} key).`);
+    const graceMs = overlapMs(c.desired?.rotation_overlap ?? null) ?? 0;
+    const made = await deps.keyService.regenerateIn(tx, account(c.account), k, now, graceMs, undefined, (updated) =>
+      authorize(applier, { do: "key.regenerate", before: grantOf(k), after: grantOf(updated) }),
+    );
+    out.secrets.set(c.address, made.secret);
+    out.audit.push({ accountId: c.account, action: "key.regenerate", target: k.id, details: { grace_period_seconds: graceMs / 1000, stack, address: c.address, reason: c.reason ?? "rotation_due" } });
+    return made.key;
+  };
+  /** The rotation facts to keep: the configured overlap; the issue time carried over unless this step made a new secret. */
+  const rotationOf = (c: PlannedChange, prev: StateResource | undefined, issuedNow = false): StateRotation => {
+    const secretIssuedAt = issuedNow ? iso(now)! : prev?.secretIssuedAt;
+    return { rotationOverlap: c.desired?.rotation_overlap ?? prev?.attributes.rotation_overlap ?? null, ...(secretIssuedAt ? { secretIssuedAt } : {}) };
+  };
   const revoke = (c: PlannedChange, k: ApiKey) => {
     authorize(applier, { do: "key.revoke", key: grantOf(k) });
     if (k.revokedAt === null) revokes.push(k.id);
@@ -143,25 +169,34 @@ export async function executePlan(
       case "noop": {
         const prev = state.get(c.address);
         const k = c.keyId ? existing.get(c.keyId) : undefined;
-        if (k && prev) state.set(c.address, stateResourceOf(c.address, k, rotate ?? prev.attributes.rotate_every, c.dependencies));
+        if (k && prev) state.set(c.address, stateResourceOf(c.address, k, rotate ?? prev.attributes.rotate_every, c.dependencies, rotationOf(c, prev)));
         break;
       }
       case "create": {
         const k = create(c);
-        state.set(c.address, stateResourceOf(c.address, k, rotate, c.dependencies));
+        state.set(c.address, stateResourceOf(c.address, k, rotate, c.dependencies, rotationOf(c, undefined)));
         break;
       }
       case "replace": {
         const old = c.keyId ? existing.get(c.keyId) : undefined;
         if (old && old.stack === stack) revoke(c, old);
         const k = create(c);
-        state.set(c.address, stateResourceOf(c.address, k, rotate, c.dependencies));
+        state.set(c.address, stateResourceOf(c.address, k, rotate, c.dependencies, rotationOf(c, undefined)));
         break;
       }
       case "update": {
-        const k = await update(c, owned(c));
-        out.resources.push({ address: c.address, action: c.action, key_id: k.id, key: k });
-        state.set(c.address, stateResourceOf(c.address, k, rotate, c.dependencies));
+        const prev = state.get(c.previousAddress ?? c.address);
+        // Moved and changed in one plan: the state entry (and the key's address) moves too, or a later
+        // plan would see the old address as removed and revoke the key.
+        const owner = owned(c);
+        if (c.previousAddress) {
+          state.delete(c.previousAddress);
+          await deps.keys.update(tx, owner.id, { stackAddress: c.address });
+        }
+        const updated = await update(c, c.previousAddress ? { ...owner, stackAddress: c.address } : owner);
+        const k = c.regenerate ? await regenerate(c, updated) : updated;
+        out.resources.push({ address: c.address, action: c.action, key_id: k.id, key: k, ...(c.regenerate ? { secret: out.secrets.get(c.address) } : {}) });
+        state.set(c.address, stateResourceOf(c.address, k, rotate, c.dependencies, rotationOf(c, prev, c.regenerate)));
         break;
       }
       case "delete": {
@@ -181,17 +216,18 @@ export async function executePlan(
         out.audit.push({ accountId: k.accountId, action: "key.import", target: k.id, details: { stack, address: c.address } });
         const updated = await update(c, { ...k, stack, stackAddress: c.address });
         out.resources.push({ address: c.address, action: c.action, key_id: k.id, key: updated });
-        state.set(c.address, stateResourceOf(c.address, updated, rotate, c.dependencies));
+        state.set(c.address, stateResourceOf(c.address, updated, rotate, c.dependencies, rotationOf(c, undefined)));
         break;
       }
       case "move": {
+        const prev = state.get(c.previousAddress ?? c.address);
         const k = owned(c);
         authorize(applier, { do: "key.update", before: grantOf(k), after: grantOf(k) });
         if (c.previousAddress) state.delete(c.previousAddress);
         await deps.keys.update(tx, k.id, { stackAddress: c.address });
         const updated = await update(c, { ...k, stackAddress: c.address });
         out.resources.push({ address: c.address, action: c.action, key_id: k.id, key: updated });
-        state.set(c.address, stateResourceOf(c.address, updated, rotate, c.dependencies));
+        state.set(c.address, stateResourceOf(c.address, updated, rotate, c.dependencies, rotationOf(c, prev)));
         break;
       }
       case "forget": {

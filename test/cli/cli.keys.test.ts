@@ -51,6 +51,24 @@ describe("keyform CLI: serve, keys, verify (embedded SQLite)", () => {
     expect((await runCli(["verify", fresh], { env: env() })).stdout.trim()).toBe("NOT_FOUND");
   });
 
+  it("brings its own secret from stdin on create and regenerate (--secret -), never echoing a refused one", async () => {
+    const { generateSecret } = await import("../../server/keys/key-secret");
+    const own = generateSecret("kf", "live");
+    const created = await runCli(["keys", "create", "--name", "byo-cli", "--secret", "-", "--json"], { env: env(), input: own + "\n" });
+    expect(created.code).toBe(0);
+    const { key } = JSON.parse(created.stdout);
+    expect((await runCli(["verify", "-"], { env: env(), input: own })).stdout).toContain(`VALID ${key.id}`);
+    const next = generateSecret("kf", "live");
+    const regen = await runCli(["keys", "regenerate", key.id, "--secret", "-", "--grace-period", "1h", "--json"], { env: env(), input: next });
+    expect(regen.code).toBe(0);
+    expect((await runCli(["verify", next], { env: env() })).code).toBe(0);
+    expect((await runCli(["verify", own], { env: env() })).code).toBe(0); // in its grace period
+    const reused = await runCli(["keys", "create", "--name", "byo-again", "--secret", "-"], { env: env(), input: own });
+    expect(reused.code).toBe(1);
+    expect(reused.stderr).toContain("SECRET_IN_USE");
+    expect(reused.stderr + reused.stdout).not.toContain(own);
+  });
+
   it("exits 1 with the error code on refusals and with a clear message when the server is unreachable", async () => {
     const bad = await runCli(["keys", "create", "--name", "bad name"], { env: env() });
     expect(bad.code).toBe(1);

@@ -23,20 +23,22 @@ describe("KeyformProvider", () => {
     expect(json.resource.keyform_api_key.k.provider).toBe("keyform.beta");
   });
 
-  it("has no token: not in its config, not in the synthesized JSON, even with KEYFORM_TOKEN set", () => {
+  it("never writes KEYFORM_TOKEN; writes token only when given (meant for an ephemeral reference)", () => {
     const saved = process.env.KEYFORM_TOKEN;
     process.env.KEYFORM_TOKEN = "kf_live_Tg2cnK76HXgzRnUYTqIxuQlroYRRtV1BKiON";
     try {
+      const withRef = synthJson((stack) => {
+        new KeyformProvider(stack, "keyform", { account: "acme", token: "${ephemeral.keyform_temp_key.run.secret}" });
+      });
+      expect(withRef.provider.keyform).toEqual([{ account: "acme", token: "${ephemeral.keyform_temp_key.run.secret}" }]);
       const json = synthJson((stack) => {
-        // A token passed anyway (e.g. from plain JavaScript) must not be written.
-        new KeyformProvider(stack, "keyform", { account: "acme", token: "leak" } as never);
+        new KeyformProvider(stack, "keyform", { account: "acme" });
         const ci = new ApiKey(stack, "ci", { name: "ci" });
         new DataKeyformApiKey(stack, "d", { name: "ci" });
         new TerraformOutput(stack, "ci_key", { value: ci.secret, sensitive: true });
       });
       const text = JSON.stringify(json);
       expect(text).not.toContain("kf_live_");
-      expect(text).not.toContain("leak");
       const tokenKeys = [...walk(json)].filter((n) => n.key !== undefined && /token/i.test(n.key)).map((n) => n.path);
       expect(tokenKeys).toEqual([]);
     } finally {

@@ -11,6 +11,7 @@ import {
   apiKeyDataSourceSchema,
   apiKeySchema,
   argumentsOf,
+  keyformSchemas,
   computedOf,
   providerSchema,
   toTerraformProviderSchema,
@@ -29,6 +30,10 @@ const SAMPLES: Record<string, unknown> = {
   scopes: ["keys:read", "alerts:send"],
   account: "globex",
   rotate_every: "30d",
+  rotation_overlap: "12h",
+  secret_wo: "${ephemeral.keyform_secret.ci.value}",
+  secret_wo_version: 3,
+  token: "${ephemeral.keyform_temp_key.run.secret}",
   id: "key_0LegacyPartnerKey0000000",
   endpoint: "https://keys.example.com",
 };
@@ -42,7 +47,7 @@ function snakeCase(camel: string): string {
 }
 
 describe("the schema itself", () => {
-  it.each([apiKeySchema, apiKeyDataSourceSchema, providerSchema] as BlockSchema[])("$typeName: names, flags and rules are consistent", (schema) => {
+  it.each([apiKeySchema, apiKeyDataSourceSchema, providerSchema, ...Object.values(keyformSchemas.ephemeralResources)] as BlockSchema[])("$typeName: names, flags and rules are consistent", (schema) => {
     const names = schema.attributes.map((a) => a.tfName);
     expect(new Set(names).size).toBe(names.length);
     for (const a of schema.attributes) {
@@ -57,28 +62,47 @@ describe("the schema itself", () => {
         expect(schema.attributes.find((b) => b.tfName === other)?.conflictsWith).toContain(a.tfName);
       }
       for (const rule of a.validations) if ("pattern" in rule) expect(() => new RegExp(rule.pattern)).not.toThrow();
+      // Terraform: write-only only on optional/required arguments that are not computed.
+      if (a.writeOnly) expect([a.computed, a.required || a.optional]).toEqual([false, true]);
+    }
+    for (const rule of schema.requiredWith ?? []) {
+      expect(argumentsOf(schema).map((a) => a.tfName)).toEqual(expect.arrayContaining([rule.attribute, rule.requires]));
     }
   });
 
-  it("keyform_api_key: type and account force replacement, nothing else does; only secret is sensitive", () => {
+  it("keyform_api_key: type and account force replacement, nothing else does; the secrets are sensitive, secret_wo write-only", () => {
     expect(apiKeySchema.attributes.filter((a) => a.forcesReplacement).map((a) => a.tfName)).toEqual(["type", "account"]);
-    expect(apiKeySchema.attributes.filter((a) => a.sensitive).map((a) => a.tfName)).toEqual(["secret"]);
-    expect(argumentsOf(apiKeySchema).map((a) => a.tfName)).toEqual(["name", "type", "expires_in", "expires_at", "scopes", "account", "rotate_every"]);
+    expect(apiKeySchema.attributes.filter((a) => a.sensitive).map((a) => a.tfName)).toEqual(["secret_wo", "secret"]);
+    expect(apiKeySchema.attributes.filter((a) => "writeOnly" in a && a.writeOnly).map((a) => a.tfName)).toEqual(["secret_wo"]);
+    expect(argumentsOf(apiKeySchema).map((a) => a.tfName)).toEqual([
+      "name", "type", "expires_in", "expires_at", "scopes", "account", "rotate_every", "rotation_overlap", "secret_wo", "secret_wo_version",
+    ]);
     expect(computedOf(apiKeySchema).map((a) => a.tfName)).toEqual(
-      expect.arrayContaining(["id", "secret", "masked", "created_at", "expires_at", "last_used_at"]),
+      expect.arrayContaining(["id", "secret", "masked", "created_at", "expires_at", "last_used_at", "rotation_due_at"]),
     );
   });
 
-  it("the data source exposes the resource's computed attributes except secret", () => {
-    const resource = computedOf(apiKeySchema).map((a) => a.tfName).filter((n) => n !== "secret");
+  it("the ephemeral resources: keyform_secret (type → value) and keyform_temp_key (account, name, scopes → id, secret, expires_at)", () => {
+    const { keyform_secret: secret, keyform_temp_key: temp } = keyformSchemas.ephemeralResources;
+    expect(argumentsOf(secret).map((a) => a.tfName)).toEqual(["type"]);
+    expect(secret.attributes.filter((a) => a.sensitive).map((a) => a.tfName)).toEqual(["value"]);
+    expect(argumentsOf(temp).map((a) => a.tfName)).toEqual(["account", "name", "scopes"]);
+    expect(computedOf(temp).filter((a) => !a.optional).map((a) => a.tfName)).toEqual(["id", "secret", "expires_at"]);
+    expect(temp.attributes.filter((a) => a.sensitive).map((a) => a.tfName)).toEqual(["secret"]);
+  });
+
+  it("the data source exposes the resource's computed attributes except secret (and rotation_due_at, which follows a resource's own rotate_every)", () => {
+    const resource = computedOf(apiKeySchema).map((a) => a.tfName).filter((n) => n !== "secret" && n !== "rotation_due_at");
     const data = apiKeyDataSourceSchema.attributes.map((a) => a.tfName);
     expect(data).toEqual(expect.arrayContaining(resource));
     expect(data).not.toContain("secret");
     expect(apiKeyDataSourceSchema.exactlyOneOf).toEqual([["name", "id"]]);
   });
 
-  it("the provider schema has endpoint and account, and no credential", () => {
-    expect(providerSchema.attributes.map((a) => a.tfName)).toEqual(["endpoint", "account"]);
+  it("the provider schema has endpoint, account, and a sensitive token for ephemeral values", () => {
+    expect(providerSchema.attributes.map((a) => a.tfName)).toEqual(["endpoint", "account", "token"]);
+    expect(providerSchema.attributes.filter((a) => a.sensitive).map((a) => a.tfName)).toEqual(["token"]);
+    expect(providerSchema.attributes.find((a) => a.tfName === "token")!.description).toMatch(/ephemeral/);
   });
 });
 
@@ -170,7 +194,12 @@ describe("Terraform provider schema JSON", () => {
     expect(attrs.secret.optional).toBeUndefined();
     expect(Object.keys(attrs)).toEqual(apiKeySchema.attributes.map((a) => a.tfName));
     expect(Object.keys(keyform.data_source_schemas.keyform_api_key.block.attributes)).not.toContain("secret");
-    expect(Object.keys(keyform.provider.block.attributes)).toEqual(["endpoint", "account"]);
+    expect(Object.keys(keyform.provider.block.attributes)).toEqual(["endpoint", "account", "token"]);
+    expect(attrs.secret_wo).toMatchObject({ type: "string", optional: true, sensitive: true, write_only: true });
+    expect(attrs.secret_wo_version).toMatchObject({ type: "number", optional: true });
+    expect(Object.values(attrs).filter((a) => a.write_only)).toHaveLength(1);
+    expect(Object.keys(keyform.ephemeral_resource_schemas)).toEqual(["keyform_secret", "keyform_temp_key"]);
+    expect(keyform.ephemeral_resource_schemas.keyform_secret.block.attributes.value).toMatchObject({ computed: true, sensitive: true });
   });
 });
 

@@ -14,6 +14,7 @@ const synthKey = (config: ApiKeyConfig) => () => synthValidated(withProvider((st
 describe("literal values are checked against the schema when the app is synthesized", () => {
   it("accepts a valid key", () => {
     expect(synthKey({ name: "github-actions", type: "live", expiresIn: "90d", scopes: ["keys:read"], rotateEvery: "90d" })).not.toThrow();
+    expect(synthKey({ name: "rotating", rotateEvery: "30d", rotationOverlap: "24h", secretWo: "${ephemeral.keyform_secret.k.value}", secretWoVersion: 1 })).not.toThrow();
     expect(synthKey({ name: "dated", expiresAt: "2027-01-31T00:00:00Z", account: "globex" })).not.toThrow();
   });
 
@@ -31,6 +32,10 @@ describe("literal values are checked against the schema when the app is synthesi
     ["a temp key with expires_in", { name: "k", type: "temp", expiresIn: "30d" }, /expires_in must not be set when type is "temp": a temp key expires 5 minutes after creation/],
     ["a temp key with expires_at", { name: "k", type: "temp", expiresAt: "2027-01-31T00:00:00Z" }, /expires_at must not be set when type is "temp"/],
     ["rotate_every 0d", { name: "k", rotateEvery: "0d" }, /rotate_every "0d" must be a positive duration/],
+    ["rotation_overlap over 24h", { name: "k", rotateEvery: "30d", rotationOverlap: "25h" }, /rotation_overlap "25h" must be a positive duration of at most 24h/],
+    ["rotation_overlap 2d", { name: "k", rotateEvery: "30d", rotationOverlap: "2d" }, /rotation_overlap "2d" must be a positive duration of at most 24h/],
+    ["secret_wo_version without secret_wo", { name: "k", secretWoVersion: 2 }, /secret_wo_version needs secret_wo/],
+    ["a temp key with rotation_overlap", { name: "k", type: "temp", rotateEvery: "1d", rotationOverlap: "1h" }, /rotation_overlap must not be set when type is "temp"/],
   ] as [string, ApiKeyConfig, RegExp][])("refuses %s", (_label, config, message) => {
     expect(synthKey(config)).toThrow(message);
   });

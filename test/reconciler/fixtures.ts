@@ -39,6 +39,10 @@ export interface KeySpec {
   expires_in?: string | null;
   expires_at?: string | null;
   rotate_every?: string | null;
+  rotation_overlap?: string | null;
+  /** When the stack last regenerated the secret (ms); absent: never. */
+  secretIssuedAt?: number;
+  lastUsedAt?: number | null;
   account?: string;
   createdAt?: number;
   dependencies?: string[];
@@ -76,11 +80,13 @@ export function appliedKey(spec: KeySpec): { state: StateResource; live: LiveKey
       expires_at: expiresAt === null ? null : new Date(expiresAt).toISOString(),
       scopes: [...(spec.scopes ?? [])].sort(),
       rotate_every: spec.rotate_every ?? null,
+      ...(spec.rotation_overlap !== undefined ? { rotation_overlap: spec.rotation_overlap } : {}),
       created_at: new Date(createdAt).toISOString(),
       masked,
     },
     generation: 1,
     dependencies: spec.dependencies ?? [],
+    ...(spec.secretIssuedAt !== undefined ? { secretIssuedAt: new Date(spec.secretIssuedAt).toISOString() } : {}),
   };
   const live: LiveKey = {
     id,
@@ -92,7 +98,7 @@ export function appliedKey(spec: KeySpec): { state: StateResource; live: LiveKey
     expiresAt,
     createdAt,
     revokedAt: null,
-    lastUsedAt: null,
+    lastUsedAt: spec.lastUsedAt ?? null,
     status: "active",
     generation: 1,
     stack: "keys",

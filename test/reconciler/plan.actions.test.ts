@@ -30,7 +30,7 @@ const cases: Case[] = [
       expect(e.change.after).toMatchObject({ name: "github-actions", expires_in: "90d", type: "live", account: "acme" });
       expect(e.change.after_unknown).toMatchObject({ id: true, secret: true, expires_at: true });
       expect(e.change.after_sensitive).toMatchObject({ secret: true });
-      expect(step(p, A("ci")).desired).toEqual({ name: "github-actions", type: "live", expires_in: "90d", expires_at: null, scopes: [], rotate_every: null });
+      expect(step(p, A("ci")).desired).toEqual({ name: "github-actions", type: "live", expires_in: "90d", expires_at: null, scopes: [], rotate_every: null, rotation_overlap: null });
       expect(p.summary).toEqual({ import: 0, add: 1, change: 0, destroy: 0, forget: 0 });
     },
   },

@@ -120,9 +120,12 @@ describe("tfplugin6.Provider against a real keyform server (MariaDB)", () => {
     expect(meta.data_sources).toEqual([{ type_name: TYPE }]);
 
     const s = await client.call("GetProviderSchema");
-    expect(s.provider.block.attributes.map((a: any) => a.name)).toEqual(["endpoint", "account"]);
+    expect(s.provider.block.attributes.map((a: any) => a.name)).toEqual(["endpoint", "account", "token"]);
     const attrs = Object.fromEntries(s.resource_schemas[TYPE].block.attributes.map((a: any) => [a.name, a]));
-    expect(Object.keys(attrs).sort()).toEqual(["account", "created_at", "expires_at", "expires_in", "id", "last_used_at", "masked", "name", "rotate_every", "scopes", "secret", "type"]);
+    expect(Object.keys(attrs).sort()).toEqual([
+      "account", "created_at", "expires_at", "expires_in", "id", "last_used_at", "masked", "name", "rotate_every", "rotation_due_at", "rotation_overlap",
+      "scopes", "secret", "secret_wo", "secret_wo_version", "type",
+    ]);
     expect(JSON.parse(attrs.name.type.toString())).toBe("string");
     expect(JSON.parse(attrs.scopes.type.toString())).toEqual(["list", "string"]);
     expect(attrs.name.required).toBe(true);

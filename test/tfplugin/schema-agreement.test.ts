@@ -25,6 +25,7 @@ function asTerraformJson(schema: any) {
             ...(a.optional ? { optional: true } : {}),
             ...(a.computed ? { computed: true } : {}),
             ...(a.sensitive ? { sensitive: true } : {}),
+            ...(a.write_only ? { write_only: true } : {}),
           },
         ]),
       ),
@@ -59,13 +60,15 @@ describe("the cdktf constructs and terraform-provider-keyform share one schema",
     expect(asTerraformJson(served.resource_schemas[TYPE])).toEqual(expected.resource_schemas[TYPE]);
     expect(Object.keys(served.data_source_schemas)).toEqual(Object.keys(expected.data_source_schemas));
     expect(asTerraformJson(served.data_source_schemas[TYPE])).toEqual(expected.data_source_schemas[TYPE]);
+    expect(Object.keys(served.ephemeral_resource_schemas).sort()).toEqual(Object.keys(expected.ephemeral_resource_schemas).sort());
+    for (const [type, schema] of Object.entries(expected.ephemeral_resource_schemas)) expect(asTerraformJson(served.ephemeral_resource_schemas[type])).toEqual(schema);
   });
 
   it("every argument the constructs synthesize is accepted by the plugin's validation", async () => {
     const json = JSON.parse(
       Testing.synthScope((scope) => {
         new KeyformProvider(scope, "keyform", { endpoint: "https://keys.example.com", account: "acme" });
-        new ApiKey(scope, "full", { name: "ci-deploy", type: "live", expiresIn: "90d", scopes: ["keys:read", "alerts:send"], account: "globex", rotateEvery: "30d" });
+        new ApiKey(scope, "full", { name: "ci-deploy", type: "live", expiresIn: "90d", scopes: ["keys:read", "alerts:send"], account: "globex", rotateEvery: "30d", rotationOverlap: "12h" });
         new ApiKey(scope, "at", { name: "dated", expiresAt: "2030-01-31T00:00:00Z" });
         new ApiKey(scope, "temp", { name: "one-off", type: "temp" });
         new DataKeyformApiKey(scope, "legacy", { id: "key_0LegacyPartnerKey0000000" });

@@ -1,13 +1,13 @@
-import { spawn, spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { toTerraformProviderSchema } from "../../provider";
 import { installProvider } from "../../provider/plugin/install";
 import { api } from "../support/cli";
+import { ok, runTerraform, TERRAFORM, type Run } from "./terraform-runner";
 import { startKeyformServer } from "./tfplugin-harness";
 
-const TERRAFORM = ["/usr/local/bin/terraform", ...(process.env.PATH ?? "").split(":").map((d) => join(d, "terraform"))].find((p) => existsSync(p));
 const EXAMPLE = resolve(__dirname, "../../examples/terraform");
 const CDKTF_APP = resolve(EXAMPLE, "cdktf/main.ts");
 const CDKTF = resolve(__dirname, "../../node_modules/.bin/cdktf");
@@ -16,12 +16,6 @@ const describeWithTerraform = TERRAFORM ? describe : describe.skip;
 if (!TERRAFORM) {
   // eslint-disable-next-line no-console
   console.warn("terraform is not on PATH: skipping the real-terraform tests of terraform-provider-keyform");
-}
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
 }
 
 describeWithTerraform(`real terraform binary (${TERRAFORM ?? "absent: skipped"}) drives terraform-provider-keyform on examples/terraform`, () => {
@@ -45,39 +39,8 @@ describeWithTerraform(`real terraform binary (${TERRAFORM ?? "absent: skipped"})
   });
 
   function terraform(args: string[], timeoutMs = 120_000, command = TERRAFORM!, cwd = work): Promise<Run> {
-    return new Promise((res, rej) => {
-      const child = spawn(command, [...args], {
-        cwd,
-        env: {
-          PATH: process.env.PATH,
-          HOME: home,
-          CHECKPOINT_DISABLE: "1",
-          TF_IN_AUTOMATION: "1",
-          TF_INPUT: "0",
-          CI: "1",
-          FORCE_COLOR: "0",
-          KEYFORM_TOKEN: server.token,
-          TF_VAR_keyform_endpoint: server.endpoint,
-        },
-        stdio: ["ignore", "pipe", "pipe"],
-      });
-      let stdout = "";
-      let stderr = "";
-      child.stdout.on("data", (d) => (stdout += d));
-      child.stderr.on("data", (d) => (stderr += d));
-      const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
-      child.on("error", rej);
-      child.on("close", (code) => {
-        clearTimeout(timer);
-        res({ code: code ?? -1, stdout, stderr });
-      });
-    });
+    return runTerraform(args, { cwd, command, timeoutMs, env: { HOME: home, KEYFORM_TOKEN: server.token, TF_VAR_keyform_endpoint: server.endpoint } });
   }
-
-  const ok = (r: Run) => {
-    if (r.code !== 0) throw new Error(`terraform exited ${r.code}\n${r.stdout}\n${r.stderr}`);
-    return r;
-  };
 
   it("init finds the provider offline, apply creates both keys, outputs carry the secret, update, drift, import, destroy", async () => {
     const init = ok(await terraform(["init", "-no-color"]));

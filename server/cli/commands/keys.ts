@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import type { KeyView } from "../../keys/key.view";
 import { KeyformClient } from "../client";
-import { CliError, out, table, type CliIO } from "../io";
+import { CliError, out, secretArg, table, type CliIO } from "../io";
 import { safeJson, safeLine } from "../../reconciler/render/safe-text";
 
 interface Common {
@@ -48,10 +48,12 @@ export function registerKeys(program: Command, io: CliIO, run: (fn: () => Promis
     .option("--expires-in <d>", "30d, 90d, 1y, 2y or never")
     .option("--expires-at <time>", "RFC 3339 time")
     .option("--scope <scope...>", "scopes to grant")
-    .action((o: Common & { name: string; type: string; expiresIn?: string; expiresAt?: string; scope?: string[] }) =>
+    .option("--secret <secret>", "bring your own secret (a keyform secret; - reads it from stdin)")
+    .action((o: Common & { name: string; type: string; expiresIn?: string; expiresAt?: string; scope?: string[]; secret?: string }) =>
       run(async () => {
+        const secret = o.secret === undefined ? undefined : await secretArg(io, o.secret);
         const r = await client(io, o).request<Created>("POST", `/v1/accounts/${account(io, o)}/keys`, {
-          name: o.name, type: o.type, expires_in: o.expiresIn, expires_at: o.expiresAt, scopes: o.scope,
+          name: o.name, type: o.type, expires_in: o.expiresIn, expires_at: o.expiresAt, scopes: o.scope, secret,
         });
         printSecret(io, o, r);
       }),
@@ -98,10 +100,14 @@ export function registerKeys(program: Command, io: CliIO, run: (fn: () => Promis
 
   common(keys.command("regenerate").description("Give a key a new secret (printed once)").argument("<id>"))
     .option("--grace-period <d>", "keep the old secret working for this long (e.g. 15m, 24h)")
-    .action((id: string, o: Common & { gracePeriod?: string }) =>
+    .option("--secret <secret>", "bring your own secret (a keyform secret; - reads it from stdin)")
+    .action((id: string, o: Common & { gracePeriod?: string; secret?: string }) =>
       run(async () => {
-        const r = await client(io, o).request<Created>("POST", `/v1/accounts/${account(io, o)}/keys/${encodeURIComponent(id)}/regenerate`,
-          o.gracePeriod ? { grace_period: /^\d+$/.test(o.gracePeriod) ? Number(o.gracePeriod) : o.gracePeriod } : {});
+        const secret = o.secret === undefined ? undefined : await secretArg(io, o.secret);
+        const r = await client(io, o).request<Created>("POST", `/v1/accounts/${account(io, o)}/keys/${encodeURIComponent(id)}/regenerate`, {
+          ...(o.gracePeriod ? { grace_period: /^\d+$/.test(o.gracePeriod) ? Number(o.gracePeriod) : o.gracePeriod } : {}),
+          ...(secret !== undefined ? { secret } : {}),
+        });
         printSecret(io, o, r);
       }),
     );

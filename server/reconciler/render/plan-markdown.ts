@@ -1,5 +1,6 @@
 import type { Plan } from "../reconciler.types";
 import { applierSentence } from "../plan-applier";
+import { DUE_WINDOW_DAYS, dueSoon } from "./plan-due";
 import { renderPlanText, summaryLine } from "./plan-text";
 import { mdCode, mdFence, mdText } from "./safe-text";
 
@@ -35,6 +36,12 @@ export function renderPlanMarkdown(plan: Plan, meta: PlanMarkdownMeta): string {
     const needs = plan.applier ? applierSentence(plan.applier) : null;
     if (needs) out.push(mdText(needs), "");
   }
+  const due = failed ? [] : dueSoon(plan);
+  if (due.length) {
+    out.push(`#### Rotations and expiries due within ${DUE_WINDOW_DAYS} days`, "", "| Resource | Due | When |", "|---|---|---|");
+    for (const d of due) out.push(`| ${cell(mdCode(d.address))} | ${d.kind} | ${d.at ? `${mdText(d.at)} (${mdText(d.detail)})` : mdText(d.detail)} |`);
+    out.push("");
+  }
   const diags = plan.diagnostics;
   if (diags.length) {
     out.push("#### Diagnostics", "");
@@ -59,4 +66,9 @@ export function diffFormat(text: string): string {
       return moved.replace(/^~/, "!");
     })
     .join("\n");
+}
+
+/** A table cell: GitHub splits cells at every unescaped "|", even inside a code span. */
+function cell(md: string): string {
+  return md.replace(/\|/g, "\\|");
 }

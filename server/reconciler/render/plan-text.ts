@@ -21,6 +21,8 @@ const SCHEMA: Array<keyof KeyValues | "secret"> = [
   "masked",
   "name",
   "rotate_every",
+  "rotation_due_at",
+  "rotation_overlap",
   "scopes",
   "secret",
   "status",
@@ -204,6 +206,8 @@ function renderBlock(e: ResourceChangeEntry, kind: Kind, replacePaths: string[][
       if (kind === "create") addRow(key, "  + ", ["(sensitive value)"]);
       else if (kind === "delete") addRow(key, "  - ", ["(sensitive value)"]);
       else if (kind === "replace" || kind === "cbd") addRow(key, "  ~ ", ["(sensitive value)"]);
+      // An in-place regeneration (rotation with overlap) changes the secret of the same key.
+      else if (kind === "update" && unknown.secret === true) addRow(key, "  ~ ", ["(sensitive value)"]);
       else addRow(key, "    ", ["(sensitive value)"], true);
       continue;
     }
