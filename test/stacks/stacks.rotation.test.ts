@@ -1,5 +1,6 @@
 import { STORE_KINDS } from "../support/db";
 import { Harness } from "../support/harness";
+import { mdText } from "../../server/reconciler/render/safe-text";
 
 const DAY = 24 * 3600_000;
 const config = (ci: Record<string, unknown>) => ({
@@ -46,7 +47,7 @@ describe.each(STORE_KINDS)("a stack rotates a key with overlap on %s", (kind) =>
     expect(text).toContain("the old secret stays valid until 1h after apply");
     expect(text).toMatch(/the key was last used at 2026-11-01T00:00:00\.000Z/);
     const md = (await h.as().get(`/v1/plans/${p.body.id}?format=markdown`)).text;
-    expect(md).toContain("| keyform\\_api\\_key.ci | rotation | in this plan: regenerated in place, the old secret stays valid for 1h after apply |");
+    expect(md).toContain(`| \`keyform_api_key.ci\` | rotation | ${mdText("in this plan: regenerated in place, the old secret stays valid for 1h after apply")} |`);
 
     const a = await h.as().post(`/v1/plans/${p.body.id}/apply`, {});
     expect(a.status).toBe(200);
