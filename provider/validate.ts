@@ -42,14 +42,22 @@ export function validateArguments(schema: BlockSchema, values: Record<string, un
   return errors;
 }
 
+/**
+ * A value synth cannot know: a cdktf token, or a string holding a Terraform interpolation
+ * (`"svc-${each.key}"`, `"${var.name}"`), which Terraform (or keyform's plan) evaluates.
+ */
+function deferred(value: unknown): boolean {
+  return Token.isUnresolved(value) || (typeof value === "string" && value.includes("${"));
+}
+
 function checkValue(attribute: AttributeSchema, value: unknown): string[] {
-  if (Token.isUnresolved(value)) return [];
+  if (deferred(value)) return [];
   const name = attribute.tfName;
   if (attribute.type === "list(string)") {
     if (!Array.isArray(value)) return [`${name} must be a list of strings`];
     const errors: string[] = [];
     value.forEach((element, i) => {
-      if (typeof element !== "string") errors.push(`${name}[${i}] ${JSON.stringify(element)} must be a string`);
+      if (typeof element !== "string" && !deferred(element)) errors.push(`${name}[${i}] ${JSON.stringify(element)} must be a string`);
     });
     for (const rule of attribute.validations) {
       if (rule.kind === "max_items") {
@@ -57,7 +65,7 @@ function checkValue(attribute: AttributeSchema, value: unknown): string[] {
         continue;
       }
       value.forEach((element, i) => {
-        if (typeof element !== "string" || Token.isUnresolved(element)) return;
+        if (typeof element !== "string" || deferred(element)) return;
         const problem = checkRule(rule, element);
         if (problem) errors.push(`${name}[${i}] ${JSON.stringify(element)} ${problem}`);
       });

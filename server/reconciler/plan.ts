@@ -237,7 +237,7 @@ export function plan(desired: DesiredConfig, current: CurrentState, now: number,
       diagnostics.push({
         severity: "error",
         summary: "Instance cannot be destroyed",
-        detail: `Resource ${n.address} has lifecycle.prevent_destroy set, but the plan calls for this resource to be destroyed. To avoid this error and continue with the plan, either disable lifecycle.prevent_destroy or reduce the scope of the plan using the -target flag.`,
+        detail: `Resource ${n.address} has lifecycle.prevent_destroy set, but the plan calls for this resource to be destroyed. To avoid this error and continue with the plan, either disable lifecycle.prevent_destroy or reduce the scope of the plan using the --target option.`,
         address: n.address,
       });
     }

@@ -40,6 +40,12 @@ describe("literal values are checked against the schema when the app is synthesi
     expect(synthKey(config)).toThrow(message);
   });
 
+  it("leaves plain strings holding a Terraform interpolation to the plan, in arguments and list elements", () => {
+    expect(synthKey({ name: "svc-${each.key}", scopes: ["${var.scope}", "alerts:send"], account: "${var.account}" })).not.toThrow();
+    // Everything around the interpolation is still checked.
+    expect(synthKey({ name: "svc-${each.key}", scopes: ["no spaces allowed"] })).toThrow(/scopes\[0\] "no spaces allowed"/);
+  });
+
   it("reports a missing required name (plain JavaScript callers)", () => {
     expect(synthKey({} as ApiKeyConfig)).toThrow(/keyform_api_key: name is required/);
   });
