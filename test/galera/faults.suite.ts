@@ -137,7 +137,10 @@ export function describeGaleraFaults() {
       // Node 2 (replica 1) killed, restarted a few seconds later.
       windows.killed = { from: Date.now(), to: 0 };
       await node(2).kill();
-      await sleep(4_000);
+      await sleep(2_000);
+      // Its replica leaves the load balancer's pool by itself: not ready while its node is down.
+      const downReady = await call(1, "GET", "/readyz");
+      await sleep(2_000);
       await node(2).start();
       windows.killed.to = Date.now();
       const killedRecoveredAt = await recovered(1, windows.killed.to);
@@ -171,6 +174,9 @@ export function describeGaleraFaults() {
       for (const [replica, after] of [[2, pausedRecoveredAt], [1, killedRecoveredAt]] as const) {
         expect(outcomes.some((o) => o.replica === replica && o.started > after && o.status >= 200 && o.status < 300)).toBe(true);
       }
+
+      expect([downReady.status, downReady.body.code]).toEqual([503, "STORE_UNAVAILABLE"]);
+      for (const replica of [0, 1, 2]) expect((await call(replica, "GET", "/readyz")).status).toBe(200);
 
       // 5. What the cluster holds, read through every node (they agree).
       await node(2).waitSynced();
