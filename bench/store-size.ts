@@ -9,7 +9,7 @@
  */
 import { createHash } from "node:crypto";
 import { join } from "node:path";
-import { adminConn, createDatabase, cycle, scenario, seedVerifyKeys, startKeyform, unknownKey, type BenchDatabase, type HttpRow, type Target } from "./lib";
+import { adminConn, createDatabase, cycle, scenario, seedVerifyKeys, startKeyform, unknownKey, bestOf, type BenchDatabase, type HttpRow, type Target } from "./lib";
 
 const SMALL = 1_000;
 const LARGE = Number(process.env.BENCH_STORE_KEYS ?? 1_000_000);
@@ -102,13 +102,6 @@ async function round(s: Store, tmp: string): Promise<void> {
   s.rounds.push(rows);
 }
 
-/** Best of the rounds: highest throughput, lowest p99 (each on its own). */
-function best(s: Store, kind: Kind): HttpRow {
-  const rows = s.rounds.map((r) => r[kind]);
-  const top = rows.reduce((a, b) => (b.rps > a.rps ? b : a));
-  return { ...top, p50: Math.min(...rows.map((r) => r.p50)), p99: Math.min(...rows.map((r) => r.p99)), errors: rows.reduce((n, r) => n + r.errors, 0), non2xx: rows.reduce((n, r) => n + r.non2xx, 0) };
-}
-
 export async function storeSizePhase(tmp: string) {
   const stores: Store[] = [];
   try {
@@ -125,8 +118,8 @@ export async function storeSizePhase(tmp: string) {
     const targets: Target[] = [];
     const label = `${large.keys.toLocaleString("en")} vs ${small.keys.toLocaleString("en")} keys`;
     for (const sc of SCENARIOS) {
-      const a = best(small, sc.kind);
-      const b = best(large, sc.kind);
+      const a = bestOf(small.rounds.map((r) => r[sc.kind]));
+      const b = bestOf(large.rounds.map((r) => r[sc.kind]));
       a.ratio = 1;
       a.p99Ratio = 1;
       b.ratio = b.rps / a.rps;

@@ -23,7 +23,8 @@ function driverErrno(err: unknown): number | undefined {
  * The server rolled the transaction back because a competing one won, and says to run it again:
  * 1213 ER_LOCK_DEADLOCK (SQLSTATE 40001) — an InnoDB deadlock, or on Galera a certification failure at
  * COMMIT or a brute-force abort by a write-set from another node — and 1205 ER_LOCK_WAIT_TIMEOUT.
- * Nothing of the transaction was kept, so running the whole transaction again is safe.
+ * The server rolled the transaction back (for 1205 only the statement, and keyform's ROLLBACK the rest),
+ * so nothing of it was kept and running the whole transaction again is safe.
  */
 export function isWriteConflict(err: unknown): boolean {
   const code = driverErrorCode(err);
