@@ -76,15 +76,22 @@ launch() {
   local args=(--defaults-file="$d/my.cnf")
   [ "$mode" = new ] && args+=(--wsrep-new-cluster)
   setsid mariadbd "${args[@]}" </dev/null >>"$d/stdout.log" 2>&1 &
+  echo $! >"$d/launch.pid"
 }
 
 wait_synced() {
   local n=$1 limit=${2:-180} i
+  local launched
+  launched=$(cat "$(node_dir "$n")/launch.pid" 2>/dev/null || true)
   for ((i = 0; i < limit * 4; i++)); do
     [ "$(state_of "$n" || true)" = Synced ] && return 0
+    if [ -n "$launched" ] && ! kill -0 "$launched" 2>/dev/null && ! alive "$n"; then
+      echo "node $n exited while starting" >&2
+      break
+    fi
     sleep 0.25
   done
-  echo "node $n is not Synced after ${limit}s; last lines of $(node_dir "$n")/error.log:" >&2
+  echo "node $n is not Synced; last lines of $(node_dir "$n")/error.log:" >&2
   tail -n 30 "$(node_dir "$n")/error.log" >&2 || true
   return 1
 }
