@@ -101,6 +101,33 @@ export function describeGaleraFaults() {
       throw new Error(`replica ${replica} did not recover within ${RECOVERY_MS / 1000} s`);
     }
 
+    /** Node 3 cut off for ~10 s, then node 2 killed and restarted; returns when each replica recovered. */
+    async function injectFaults() {
+      await sleep(3_000);
+      // Node 3 (replica 2) cut off for ~10 s.
+      windows.paused = { from: Date.now(), to: 0 };
+      await node(3).pause();
+      await sleep(10_000);
+      await node(3).resume();
+      windows.paused.to = Date.now();
+      const pausedRecoveredAt = await recovered(2, windows.paused.to);
+      await node(3).waitSynced();
+
+      await sleep(2_000);
+      // Node 2 (replica 1) killed, restarted a few seconds later.
+      windows.killed = { from: Date.now(), to: 0 };
+      await node(2).kill();
+      await sleep(2_000);
+      // Its replica leaves the load balancer's pool by itself: not ready while its node is down.
+      const downReady = await call(1, "GET", "/readyz");
+      await sleep(2_000);
+      await node(2).start();
+      windows.killed.to = Date.now();
+      const killedRecoveredAt = await recovered(1, windows.killed.to);
+      await sleep(3_000);
+      return { pausedRecoveredAt, killedRecoveredAt, downReady };
+    }
+
     beforeAll(async () => {
       db = await freshGaleraDatabase();
       replicas = await Promise.all(db.urls.map((url) => serveKeyform({ databaseUrl: url, env: { KEYFORM_ADMIN_TOKEN: ADMIN, KEYFORM_VERIFY_CACHE_TTL: "1000" } })));
@@ -123,31 +150,17 @@ export function describeGaleraFaults() {
       let stopping = false;
       const clients = [0, 1, 2].flatMap((replica) => Array.from({ length: CLIENTS_PER_REPLICA }, () => client(replica, () => stopping)));
 
-      await sleep(3_000);
-      // Node 3 (replica 2) cut off for ~10 s.
-      windows.paused = { from: Date.now(), to: 0 };
-      await node(3).pause();
-      await sleep(10_000);
-      await node(3).resume();
-      windows.paused.to = Date.now();
-      const pausedRecoveredAt = await recovered(2, windows.paused.to);
-      await node(3).waitSynced();
-
-      await sleep(2_000);
-      // Node 2 (replica 1) killed, restarted a few seconds later.
-      windows.killed = { from: Date.now(), to: 0 };
-      await node(2).kill();
-      await sleep(2_000);
-      // Its replica leaves the load balancer's pool by itself: not ready while its node is down.
-      const downReady = await call(1, "GET", "/readyz");
-      await sleep(2_000);
-      await node(2).start();
-      windows.killed.to = Date.now();
-      const killedRecoveredAt = await recovered(1, windows.killed.to);
-
-      await sleep(3_000);
-      stopping = true;
-      await Promise.all(clients);
+      let faults: Awaited<ReturnType<typeof injectFaults>>;
+      try {
+        faults = await injectFaults();
+      } finally {
+        // Whatever happened, the clients stop and the cluster is whole again for what follows.
+        stopping = true;
+        await Promise.all(clients);
+        await node(3).resume().catch(() => undefined);
+        await node(2).start().catch(() => undefined);
+      }
+      const { pausedRecoveredAt, killedRecoveredAt, downReady } = faults;
 
       // 1. Only answers a client may see: successes, the documented refusals, and 503 for an unavailable node.
       const unexpected = outcomes.filter((o) => ![200, 201, 204, 409, 503].includes(o.status));
