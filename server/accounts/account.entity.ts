@@ -10,7 +10,8 @@ export interface Account {
   updatedAt: number;
 }
 
-export const AccountEntity = new EntitySchema<Account>({
+/** `version` is storage only: a write counter that makes competing key changes conflict (AccountRepository). */
+export const AccountEntity = new EntitySchema<Account & { version: number }>({
   name: "Account",
   tableName: "accounts",
   columns: {
@@ -20,5 +21,6 @@ export const AccountEntity = new EntitySchema<Account>({
     maxExpiry: { name: "max_expiry", type: "varchar", length: 8, nullable: true },
     createdAt: { name: "created_at", ...epochMs() },
     updatedAt: { name: "updated_at", ...epochMs() },
+    version: { type: "integer", default: 0 },
   },
 });

@@ -1,4 +1,5 @@
 import type { EntityManager } from "typeorm";
+import { driverErrorCode } from "../store/driver-errors";
 import type { Store } from "../store/store";
 import type { Account } from "./account.entity";
 
@@ -35,22 +36,26 @@ export class AccountRepository {
   }
 
   /**
-   * Locks the account row for the rest of the transaction: every write that depends on an account's
-   * key counts or names takes this lock first, so limits hold across any number of replicas.
+   * Claims the account row for the rest of the transaction: every write that depends on an account's
+   * key counts or names comes here first, so limits and names hold across any number of replicas.
+   * It writes the row (`version + 1`) instead of only reading it `FOR UPDATE`: on one MySQL both take
+   * the same row lock, but on a multi-primary cluster (Galera) a lock exists on one node only, and two
+   * transactions on two nodes that each read 9 keys would both insert a tenth. Writing a common row
+   * makes the later of them fail certification (1213), and `Store.write` runs it again, seeing the first.
    */
   async lockForKeyChange(tx: EntityManager, id: string): Promise<Account | null> {
-    const rows: Row[] = await tx.query(`SELECT ${COLUMNS} FROM accounts WHERE id = ?${this.store.forUpdate()}`, [id]);
+    await tx.query("UPDATE accounts SET version = version + 1 WHERE id = ?", [id]);
+    const rows: Row[] = await tx.query(`SELECT ${COLUMNS} FROM accounts WHERE id = ?`, [id]);
     return rows.length ? rowToAccount(rows[0]) : null;
   }
 
-  /** Locks several accounts in a fixed order (no deadlocks between stacks that share accounts). */
+  /** `lockForKeyChange` for several accounts, in a fixed order (no deadlocks between stacks that share accounts). */
   async lockManyForKeyChange(tx: EntityManager, ids: string[]): Promise<Account[]> {
     if (ids.length === 0) return [];
     const sorted = [...new Set(ids)].sort();
-    const rows: Row[] = await tx.query(
-      `SELECT ${COLUMNS} FROM accounts WHERE id IN (${sorted.map(() => "?").join(", ")}) ORDER BY id${this.store.forUpdate()}`,
-      sorted,
-    );
+    // InnoDB walks an IN list on the primary key in key order, so the rows are locked in that order.
+    await tx.query(`UPDATE accounts SET version = version + 1 WHERE id IN (${sorted.map(() => "?").join(", ")})`, sorted);
+    const rows: Row[] = await tx.query(`SELECT ${COLUMNS} FROM accounts WHERE id IN (${sorted.map(() => "?").join(", ")}) ORDER BY id`, sorted);
     return rows.map(rowToAccount);
   }
 
@@ -64,7 +69,7 @@ export class AccountRepository {
       ]);
       return true;
     } catch (err) {
-      const code = (err as { driverError?: { code?: string } }).driverError?.code ?? (err as { code?: string }).code;
+      const code = driverErrorCode(err);
       if (code === "ER_DUP_ENTRY" || code === "SQLITE_CONSTRAINT_PRIMARYKEY") return false;
       throw err;
     }

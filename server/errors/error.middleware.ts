@@ -3,23 +3,9 @@ import type { NextFunction, Request, Response } from "express";
 import type { Logger } from "pino";
 import { AppError } from "./app-error";
 import { ErrorCode, ERROR_CODES } from "./error-code";
+import { isStoreUnavailable } from "../store/driver-errors";
 
 const PROBLEM_BASE = "https://keyform.dev/problems/";
-
-/** Errors from the database driver that mean "the store is not reachable right now". */
-const STORE_DOWN = new Set([
-  "ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "EHOSTUNREACH", "PROTOCOL_CONNECTION_LOST",
-  "PROTOCOL_SEQUENCE_TIMEOUT", "ER_CON_COUNT_ERROR", "POOL_CLOSED", "ER_SERVER_SHUTDOWN", "ECONNABORTED",
-  "ER_ACCESS_DENIED_ERROR", "ER_BAD_DB_ERROR", "SQLITE_BUSY", "SQLITE_CANTOPEN", "SQLITE_IOERR", "SQLITE_FULL",
-]);
-
-export function isStoreUnavailable(err: unknown): boolean {
-  const e = err as { code?: string; driverError?: { code?: string }; fatal?: boolean; message?: string };
-  const code = e?.driverError?.code ?? e?.code;
-  if (code && STORE_DOWN.has(code)) return true;
-  if (e?.fatal) return true;
-  return /Connection lost|connect ETIMEDOUT|Pool is closed|Can't add new command when connection is in closed state|connection is closed/i.test(e?.message ?? "");
-}
 
 /** Maps anything thrown into an AppError: body-parser errors, driver outages, bugs. */
 export function toAppError(err: unknown): AppError {

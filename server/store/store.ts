@@ -1,4 +1,7 @@
-import { DataSource, EntityManager, type DataSourceOptions } from "typeorm";
+import { DataSource, EntityManager, type DataSourceOptions, type QueryRunner } from "typeorm";
+import { isWriteConflict } from "./driver-errors";
+import { GALERA_SESSION_STATEMENTS, mysql2WithSession, probeServer } from "./galera";
+import { withMigrationLease } from "./migration-lease";
 import { guardQueries } from "./query-deadline";
 import { ENTITIES, MIGRATIONS } from "./registry";
 
@@ -17,11 +20,21 @@ export interface StoreOptions {
 export const DEFAULT_CONNECT_TIMEOUT_MS = 3_000;
 export const DEFAULT_QUERY_TIMEOUT_MS = 15_000;
 
-const MIGRATION_LOCK = "keyform_migrations";
+/**
+ * A write that lost to a competing one (1213/1205) runs again, whole, up to this many times in all, with
+ * a random pause below an exponentially growing cap ("full jitter") so that losers do not collide again
+ * in step; and not after `RETRY_BUDGET_MS`, so a stuck lock ends as a 503 rather than a long wait.
+ */
+const WRITE_ATTEMPTS = 16;
+const BACKOFF_BASE_MS = 4;
+const BACKOFF_CAP_MS = 250;
+const RETRY_BUDGET_MS = 10_000;
 
 /**
- * The database and its write discipline. MySQL: each write runs in a READ COMMITTED transaction and
- * takes row locks with `lockForUpdate`. SQLite: one connection, so write transactions are queued in
+ * The database and its write discipline. MySQL: each write runs in a READ COMMITTED transaction that
+ * claims the rows it depends on by writing them (see `AccountRepository.lockForKeyChange`), and runs
+ * again when the server reports a conflict — which is what makes the rules hold on one server and on a
+ * multi-primary cluster (Galera) alike. SQLite: one connection, so write transactions are queued in
  * process and run one at a time under `BEGIN IMMEDIATE` (SQLite mode is single-process by design).
  */
 export class Store {
@@ -30,14 +43,16 @@ export class Store {
   private constructor(
     readonly dataSource: DataSource,
     readonly dialect: Dialect,
+    /** The server is a Galera cluster node (`wsrep_on`): every session waits for causality on reads. */
+    readonly galera: boolean,
   ) {}
 
   static async open(opts: StoreOptions): Promise<Store> {
-    const { options, dialect } = await dataSourceOptions(opts);
+    const { options, dialect, galera } = await dataSourceOptions(opts);
     const ds = new DataSource(options);
     if (dialect === "mysql") guardQueries(ds, opts.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS);
     await ds.initialize();
-    const store = new Store(ds, dialect);
+    const store = new Store(ds, dialect, galera);
     try {
       await store.migrate();
     } catch (err) {
@@ -57,44 +72,23 @@ export class Store {
       await this.dataSource.runMigrations({ transaction: "each" });
       return;
     }
-    // Replicas starting together must not run the same migration twice.
-    const qr = this.dataSource.createQueryRunner();
-    try {
-      await qr.connect();
-      // Wait for the lock in short steps so that no single query outlives the query deadline.
-      let locked = false;
-      for (let i = 0; i < 24 && !locked; i++) {
-        const rows: Array<Record<string, unknown>> = await qr.query("SELECT GET_LOCK(?, 5) AS got", [MIGRATION_LOCK]);
-        locked = Number(rows[0]?.got) === 1;
-      }
-      if (!locked) throw new Error("Timed out after 120 s waiting for another replica's migrations (MySQL lock keyform_migrations).");
-      try {
-        // MySQL commits DDL implicitly, so per-migration transactions buy nothing there.
-        await this.dataSource.runMigrations({ transaction: "none" });
-      } finally {
-        await qr.query("SELECT RELEASE_LOCK(?)", [MIGRATION_LOCK]);
-      }
-    } finally {
-      await qr.release();
-    }
+    // Replicas starting together (on one server or on several cluster nodes) take turns; MySQL commits
+    // DDL implicitly, so per-migration transactions buy nothing there.
+    await withMigrationLease(this.dataSource, () => this.dataSource.runMigrations({ transaction: "none" }));
   }
 
   async pendingMigrations(): Promise<boolean> {
     return this.dataSource.showMigrations();
   }
 
-  /** Runs `fn` in one write transaction; retried on MySQL deadlocks. */
+  /**
+   * Runs `fn` in one write transaction. On MySQL a transaction the server rolled back for a conflict is
+   * run again from the start, so `fn` must keep every effect inside the transaction (audit rows are);
+   * caches and metrics are touched by the caller once this has resolved, i.e. after COMMIT.
+   */
   async write<T>(fn: (tx: EntityManager) => Promise<T>): Promise<T> {
     if (this.dialect === "sqlite") return this.sqliteWrite(fn);
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.dataSource.transaction("READ COMMITTED", fn);
-      } catch (err) {
-        const code = (err as { code?: string; driverError?: { code?: string } }).driverError?.code ?? (err as { code?: string }).code;
-        if (attempt < 5 && (code === "ER_LOCK_DEADLOCK" || code === "ER_LOCK_WAIT_TIMEOUT")) continue;
-        throw err;
-      }
-    }
+    return retryConflicts(() => this.dataSource.transaction("READ COMMITTED", fn));
   }
 
   private sqliteWrite<T>(fn: (tx: EntityManager) => Promise<T>): Promise<T> {
@@ -130,19 +124,31 @@ export class Store {
       : `${insert} ON CONFLICT (${keyCols.join(", ")}) DO UPDATE SET ${addCol} = ${addCol} + excluded.${addCol}`;
   }
 
-  /** Runs a write statement and returns the number of rows it changed. */
+  /**
+   * Runs a write statement and returns the number of rows it changed. Without `tx` it commits on its own
+   * (autocommit) and, like `write`, runs again when it lost a conflict.
+   */
   async execute(sql: string, params: unknown[], tx?: EntityManager): Promise<number> {
-    const qr = tx?.queryRunner ?? this.dataSource.createQueryRunner();
-    try {
-      const result = await qr.query(sql, params, true);
-      return result.affected ?? 0;
-    } finally {
-      if (!tx?.queryRunner) await qr.release();
-    }
+    const run = async (qr: QueryRunner) => (await qr.query(sql, params, true)).affected ?? 0;
+    if (tx?.queryRunner) return run(tx.queryRunner);
+    return retryConflicts(async () => {
+      const qr = this.dataSource.createQueryRunner();
+      try {
+        return await run(qr);
+      } finally {
+        await qr.release();
+      }
+    });
   }
 
+  /** The database answers; a Galera node must also be ready (in the primary component, synced enough). */
   async ping(): Promise<void> {
-    await this.dataSource.query("SELECT 1");
+    if (!this.galera) {
+      await this.dataSource.query("SELECT 1");
+      return;
+    }
+    const rows: Array<{ Value?: string }> = await this.dataSource.query("SHOW STATUS LIKE 'wsrep_ready'");
+    if (rows[0]?.Value !== "ON") throw Object.assign(new Error("This Galera node is not ready (wsrep_ready is OFF)"), { code: "WSREP_NOT_READY" });
   }
 
   async close(): Promise<void> {
@@ -151,12 +157,13 @@ export class Store {
   }
 }
 
-async function dataSourceOptions(opts: StoreOptions): Promise<{ options: DataSourceOptions; dialect: Dialect }> {
+async function dataSourceOptions(opts: StoreOptions): Promise<{ options: DataSourceOptions; dialect: Dialect; galera: boolean }> {
   const common = { entities: ENTITIES, migrations: MIGRATIONS, migrationsTableName: "keyform_migrations", logging: false };
   if (opts.url.startsWith("sqlite:")) {
     const database = opts.url.slice("sqlite:".length).replace(/^\/\//, "") || ":memory:";
     return {
       dialect: "sqlite",
+      galera: false,
       options: {
         ...common,
         type: "better-sqlite3",
@@ -170,16 +177,25 @@ async function dataSourceOptions(opts: StoreOptions): Promise<{ options: DataSou
   if (url.protocol !== "mysql:" && url.protocol !== "mariadb:") {
     throw new Error(`Unsupported database URL scheme ${url.protocol} (use mysql://, mariadb:// or sqlite:)`);
   }
-  const mariadb = url.protocol === "mariadb:" || (await isMariaDb(url, opts));
+  const connection = {
+    host: url.hostname,
+    port: url.port ? Number(url.port) : 3306,
+    user: decodeURIComponent(url.username) || "root",
+    password: decodeURIComponent(url.password),
+    connectTimeout: opts.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+  };
+  const server = await probeServer(connection);
   return {
     dialect: "mysql",
+    galera: server.galera,
     options: {
       ...common,
-      type: mariadb ? "mariadb" : "mysql",
-      host: url.hostname,
-      port: url.port ? Number(url.port) : 3306,
-      username: decodeURIComponent(url.username) || "root",
-      password: decodeURIComponent(url.password),
+      type: url.protocol === "mariadb:" || server.mariadb ? "mariadb" : "mysql",
+      ...(server.galera ? { driver: await mysql2WithSession(GALERA_SESSION_STATEMENTS) } : {}),
+      host: connection.host,
+      port: connection.port,
+      username: connection.user,
+      password: connection.password,
       database: decodeURIComponent(url.pathname.replace(/^\//, "")),
       charset: "utf8mb4_bin",
       timezone: "Z",
@@ -187,7 +203,7 @@ async function dataSourceOptions(opts: StoreOptions): Promise<{ options: DataSou
       bigNumberStrings: false,
       extra: {
         connectionLimit: opts.poolSize ?? 10,
-        connectTimeout: opts.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
+        connectTimeout: connection.connectTimeout,
         enableKeepAlive: true,
         maxIdle: opts.poolSize ?? 10,
       },
@@ -195,19 +211,15 @@ async function dataSourceOptions(opts: StoreOptions): Promise<{ options: DataSou
   };
 }
 
-async function isMariaDb(url: URL, opts: StoreOptions): Promise<boolean> {
-  const mysql = await import("mysql2/promise");
-  const conn = await mysql.createConnection({
-    host: url.hostname,
-    port: url.port ? Number(url.port) : 3306,
-    user: decodeURIComponent(url.username),
-    password: decodeURIComponent(url.password),
-    connectTimeout: opts.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS,
-  });
-  try {
-    const [rows] = await conn.query("SELECT VERSION() AS v");
-    return /mariadb/i.test(String((rows as Array<{ v: string }>)[0].v));
-  } finally {
-    await conn.end();
+/** Runs `run` again while it fails with a write conflict (see `WRITE_ATTEMPTS`). */
+async function retryConflicts<T>(run: () => Promise<T>): Promise<T> {
+  const started = Date.now();
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await run();
+    } catch (err) {
+      if (!isWriteConflict(err) || attempt >= WRITE_ATTEMPTS || Date.now() - started > RETRY_BUDGET_MS) throw err;
+      await new Promise((r) => setTimeout(r, Math.random() * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** attempt)));
+    }
   }
 }
