@@ -3,7 +3,7 @@
  * keyform (valid, unknown, mixed keys; and valid keys through Express for comparison).
  */
 import { join } from "node:path";
-import { randomBase62 } from "../server/keys/key-secret";
+import { randomBase62 } from "../core/keys/secret-format";
 import { cycle, DIST, scenario, seedVerifyKeys, startChild, startKeyform, unknownKey, type BenchDatabase, type HttpRow, type Target } from "./lib";
 
 export async function httpPhase(db: BenchDatabase, tmp: string) {

@@ -5,7 +5,7 @@ import { closeSync, openSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join, resolve } from "node:path";
 import mysql from "mysql2/promise";
-import { checksum, randomBase62 } from "../server/keys/key-secret";
+import { checksum, randomBase62 } from "../core/keys/secret-format";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const autocannon = require("autocannon") as (opts: Record<string, unknown>) => Promise<AutocannonResult> & {

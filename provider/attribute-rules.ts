@@ -1,4 +1,4 @@
-import { parseDuration } from "../server/keys/expiry";
+import { parseDuration } from "../core/keys/expiry";
 import type { AttributeValidation } from "./attribute-schema";
 
 /**

@@ -1,7 +1,8 @@
-import { isValidBrand } from "./keys/key-secret";
+import { DEFAULT_KEY_TERMS, type KeyTerms } from "../core/keys/terms";
+import { isValidBrand } from "../core/keys/secret-format";
 
 /** Server settings, read once from the environment (and CLI flags) and passed down explicitly. */
-export interface Settings {
+export interface Settings extends KeyTerms {
   brand: string;
   adminToken: string | null;
   /** When set, GET /metrics requires it (or the operator token) as a bearer token. */
@@ -9,9 +10,6 @@ export interface Settings {
   trustProxy: string | boolean | number;
   /** Milliseconds a replica may answer a verification from memory; at most 1000. */
   verifyCacheTtlMs: number;
-  tempKeyTtlMs: number;
-  tempKeyMaxUses: number;
-  tempKeyCap: number;
   defaultKeyLimit: number;
   bodyLimitBytes: number;
   planConfigLimitBytes: number;
@@ -33,9 +31,7 @@ export const DEFAULT_SETTINGS: Settings = {
   metricsToken: null,
   trustProxy: false,
   verifyCacheTtlMs: 1000,
-  tempKeyTtlMs: 5 * 60 * 1000,
-  tempKeyMaxUses: 10,
-  tempKeyCap: 5,
+  ...DEFAULT_KEY_TERMS,
   defaultKeyLimit: 10,
   bodyLimitBytes: 64 * 1024,
   planConfigLimitBytes: 8 * 1024 * 1024,
@@ -76,7 +72,7 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): Settings 
     metricsToken: env.KEYFORM_METRICS_TOKEN || null,
     trustProxy: trustProxy(env.KEYFORM_TRUST_PROXY),
     verifyCacheTtlMs: int(env, "KEYFORM_VERIFY_CACHE_TTL", DEFAULT_SETTINGS.verifyCacheTtlMs, 0, 1000),
-    tempKeyTtlMs: int(env, "KEYFORM_TEMP_KEY_TTL_SECONDS", 300, 1, 86400) * 1000,
+    tempKeyTtlMs: int(env, "KEYFORM_TEMP_KEY_TTL_SECONDS", DEFAULT_KEY_TERMS.tempKeyTtlMs / 1000, 1, 86400) * 1000,
     tempKeyMaxUses: int(env, "KEYFORM_TEMP_KEY_MAX_USES", DEFAULT_SETTINGS.tempKeyMaxUses, 1, 1_000_000),
     authFailureLimit: int(env, "KEYFORM_AUTH_FAILURE_LIMIT", DEFAULT_SETTINGS.authFailureLimit, 1, 1_000_000),
     dbConnectTimeoutMs: int(env, "KEYFORM_DB_CONNECT_TIMEOUT_MS", DEFAULT_SETTINGS.dbConnectTimeoutMs, 100, 120_000),

@@ -10,6 +10,7 @@ import type { Settings } from "./config";
 import { KeyCache } from "./keys/key.cache";
 import { countActiveByType, KeyRepository } from "./keys/key.repository";
 import { KeyResolver } from "./keys/key.resolver";
+import { KeyOperations } from "./keys/key.operations";
 import { KeyService } from "./keys/key.service";
 import { Metrics } from "./observability/metrics";
 import type { Store } from "./store/store";
@@ -56,7 +57,8 @@ export function buildServices(store: Store, settings: Settings, logger: Logger, 
   const limiter = new AuthFailureLimiter(store, settings.authFailureLimit, settings.authFailureWindowMs);
   const auth = new AuthService(settings, resolver, keyRepo, usage, limiter, clock);
   const accounts = new AccountService(store, accountRepo, keyRepo, auditRepo, settings, clock);
-  const keys = new KeyService(store, keyRepo, accountRepo, auditRepo, usage, cache, settings, clock);
+  const keyOps = new KeyOperations(keyRepo, settings);
+  const keys = new KeyService(store, keyRepo, keyOps, accountRepo, auditRepo, usage, cache, settings, clock);
   const verifyCounters = new Map<string, { inc(): void }>();
   const countVerification = (code: string) => {
     let c = verifyCounters.get(code);
@@ -64,7 +66,7 @@ export function buildServices(store: Store, settings: Settings, logger: Logger, 
     c.inc();
   };
   const verify = new VerifyService(resolver, keyRepo, usage, clock, countVerification);
-  const stacks = new StackService(store, new StackRepository(store), new PlanRepository(store), keyRepo, accountRepo, auditRepo, keys, cache, metrics, settings, clock);
+  const stacks = new StackService(store, new StackRepository(store), new PlanRepository(store), keyRepo, accountRepo, auditRepo, keyOps, cache, metrics, settings, clock);
   usage.start();
   resolver.start();
   const purge = setInterval(() => {

@@ -1,4 +1,4 @@
-import { isRotationDue, overlapMs, overlapNote } from "../../server/keys/rotation";
+import { isRotationDue, overlapMs, overlapNote } from "../../core/keys/rotation";
 import { KeyformApiError, type KeyformClient, type KeyView, type PatchKeyBody } from "./client";
 import { isSet, isUnknown, sameValue, UNKNOWN, type ObjectValue, type Value } from "./cty";
 import { attributePath, error, warning, type Diagnostic } from "./diagnostics";

@@ -1,4 +1,4 @@
-import { rotationDueAt } from "../../server/keys/rotation";
+import { rotationDueAt } from "../../core/keys/rotation";
 import type { ObjectValue, Value } from "./cty";
 
 /**

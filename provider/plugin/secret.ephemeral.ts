@@ -1,4 +1,5 @@
-import { generateSecret, isValidBrand, type SecretType } from "../../server/keys/key-secret";
+import { generateSecret, isValidBrand } from "../../core/keys/secret-format";
+import { type SecretType } from "../../core/keys/key";
 import type { ObjectValue } from "./cty";
 import { error, type Diagnostic } from "./diagnostics";
 import { secretEphemeralSchema } from "./schema";

@@ -1,5 +1,5 @@
 import { Type } from "@sinclair/typebox";
-import { MAX_EXPIRY } from "../keys/expiry";
+import { MAX_EXPIRY } from "../../core/keys/expiry";
 
 const MaxExpiry = Type.Union([...MAX_EXPIRY.map((e) => Type.Literal(e)), Type.Null()], {
   description: "Longest lifetime a key of this account may have; null for no policy.",

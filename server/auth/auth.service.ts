@@ -3,7 +3,7 @@ import type { Settings } from "../config";
 import { AppError } from "../errors/app-error";
 import { ErrorCode } from "../errors/error-code";
 import type { KeyRepository } from "../keys/key.repository";
-import { statusOf } from "../keys/key.repository";
+import { statusOf } from "../../core/keys/key";
 import type { KeyResolver } from "../keys/key.resolver";
 import type { UsageRecorder } from "../usage/usage.recorder";
 import { keyPrincipal, type Principal } from "./principal";

@@ -4,7 +4,7 @@ import { join, resolve } from "node:path";
 import { createApp } from "../app";
 import { settingsFromEnv } from "../config";
 import { buildServices } from "../container";
-import { randomBase62 } from "../keys/key-secret";
+import { randomBase62 } from "../../core/keys/secret-format";
 import { createLogger } from "../logging/logger";
 import { Store } from "../store/store";
 import { CliError, out, type CliIO } from "./io";

@@ -1,3 +1,4 @@
+import type { Violation } from "../../core/violation";
 import { ErrorCode, ERROR_CODES } from "./error-code";
 
 export interface FieldError {
@@ -23,3 +24,13 @@ export class AppError extends Error {
 export const notFound = (what: string) => new AppError(ErrorCode.NOT_FOUND, `${what} not found`);
 export const validationFailed = (errors: FieldError[], detail = "The request is invalid.") =>
   new AppError(ErrorCode.VALIDATION_FAILED, detail, { errors });
+
+/** A core rule's refusal as the REST error: same code, same words, the argument as the field. */
+export function violationError(v: Violation): AppError {
+  return new AppError(v.code, v.detail, v.field ? { errors: [{ field: `/${v.field}`, message: v.detail }] } : {});
+}
+
+/** Throws the first violation, if any. */
+export function refuse(violations: readonly Violation[]): void {
+  if (violations.length) throw violationError(violations[0]);
+}

@@ -1,31 +1,6 @@
-/** Every error keyform returns has one of these stable codes; the HTTP status derives from it. */
-export enum ErrorCode {
-  VALIDATION_FAILED = "VALIDATION_FAILED",
-  UNAUTHORIZED = "UNAUTHORIZED",
-  FORBIDDEN = "FORBIDDEN",
-  NOT_FOUND = "NOT_FOUND",
-  ACCOUNT_EXISTS = "ACCOUNT_EXISTS",
-  KEY_LIMIT_REACHED = "KEY_LIMIT_REACHED",
-  NAME_TAKEN = "NAME_TAKEN",
-  KEY_INACTIVE = "KEY_INACTIVE",
-  KEY_EXISTS = "KEY_EXISTS",
-  SECRET_IN_USE = "SECRET_IN_USE",
-  PAYLOAD_TOO_LARGE = "PAYLOAD_TOO_LARGE",
-  HEADERS_TOO_LARGE = "HEADERS_TOO_LARGE",
-  UNSUPPORTED_MEDIA_TYPE = "UNSUPPORTED_MEDIA_TYPE",
-  EXPIRY_EXCEEDS_POLICY = "EXPIRY_EXCEEDS_POLICY",
-  LEGACY_KEYS_CANNOT_BE_CREATED = "LEGACY_KEYS_CANNOT_BE_CREATED",
-  KEY_NOT_REGENERABLE = "KEY_NOT_REGENERABLE",
-  PLAN_FAILED = "PLAN_FAILED",
-  PLAN_STALE = "PLAN_STALE",
-  PLAN_ALREADY_APPLIED = "PLAN_ALREADY_APPLIED",
-  PLAN_EXPIRED = "PLAN_EXPIRED",
-  STACK_LOCKED = "STACK_LOCKED",
-  LOCK_ID_MISMATCH = "LOCK_ID_MISMATCH",
-  RATE_LIMITED = "RATE_LIMITED",
-  INTERNAL = "INTERNAL",
-  STORE_UNAVAILABLE = "STORE_UNAVAILABLE",
-}
+import { ErrorCode } from "../../core/errors";
+
+export { ErrorCode };
 
 interface CodeInfo {
   status: number;
@@ -60,7 +35,3 @@ export const ERROR_CODES: Record<ErrorCode, CodeInfo> = {
   INTERNAL: { status: 500, title: "Internal server error" },
   STORE_UNAVAILABLE: { status: 503, title: "Store unavailable" },
 };
-
-export function statusOf(code: ErrorCode): number {
-  return ERROR_CODES[code].status;
-}

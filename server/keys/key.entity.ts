@@ -1,7 +1,7 @@
 import { EntitySchema } from "typeorm";
 import { epochMs, json } from "../store/columns";
-import type { ExpiresIn } from "./expiry";
-import type { KeyType } from "./key-secret";
+import type { ExpiresIn } from "../../core/keys/expiry";
+import type { KeyType } from "../../core/keys/key";
 
 /** A key row. The secret itself is never stored; its SHA-256 lives in `key_secrets`. */
 export interface ApiKey {

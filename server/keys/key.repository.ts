@@ -1,9 +1,8 @@
 import type { EntityManager } from "typeorm";
 import type { Store } from "../store/store";
 import type { ApiKey } from "./key.entity";
-import type { KeyType } from "./key-secret";
+import { statusSql, type KeyStatus, type KeyType } from "../../core/keys/key";
 
-export type KeyStatus = "active" | "expired" | "revoked" | "exhausted";
 
 /** A key found by one of its secret hashes, with when that hash stops working (grace period). */
 export interface KeyByHash {
@@ -37,28 +36,6 @@ export function rowToKey(r: Row): ApiKey {
     stack: (r.stack as string | null) ?? null,
     stackAddress: (r.stack_address as string | null) ?? null,
   };
-}
-
-/** SQL condition selecting keys of one status at time `?` (bound by the caller, once per `?`). */
-export function statusCondition(status: KeyStatus): { sql: string; nowParams: number } {
-  const live = "k.revoked_at IS NULL AND (k.max_uses IS NULL OR k.uses < k.max_uses)";
-  switch (status) {
-    case "revoked":
-      return { sql: "k.revoked_at IS NOT NULL", nowParams: 0 };
-    case "exhausted":
-      return { sql: "k.revoked_at IS NULL AND k.max_uses IS NOT NULL AND k.uses >= k.max_uses", nowParams: 0 };
-    case "expired":
-      return { sql: `${live} AND k.expires_at IS NOT NULL AND k.expires_at <= ?`, nowParams: 1 };
-    case "active":
-      return { sql: `${live} AND (k.expires_at IS NULL OR k.expires_at > ?)`, nowParams: 1 };
-  }
-}
-
-export function statusOf(k: ApiKey, now: number): KeyStatus {
-  if (k.revokedAt !== null) return "revoked";
-  if (k.maxUses !== null && k.uses >= k.maxUses) return "exhausted";
-  if (k.expiresAt !== null && k.expiresAt <= now) return "expired";
-  return "active";
 }
 
 export interface ListFilter {
@@ -118,7 +95,7 @@ export class KeyRepository {
   }
 
   async findByName(accountId: string, name: string, now: number): Promise<ApiKey | null> {
-    const active = statusCondition("active");
+    const active = statusSql("active");
     const rows: Row[] = await this.store.manager.query(
       `SELECT ${KEY_COLUMNS} FROM api_keys k WHERE k.account_id = ? AND k.name = ? AND ${active.sql} LIMIT 1`,
       [accountId, name, now],
@@ -130,7 +107,7 @@ export class KeyRepository {
     const where = ["k.account_id = ?"];
     const params: unknown[] = [accountId];
     if (f.status) {
-      const c = statusCondition(f.status);
+      const c = statusSql(f.status);
       where.push(c.sql);
       for (let i = 0; i < c.nowParams; i++) params.push(now);
     }
@@ -151,7 +128,7 @@ export class KeyRepository {
 
   /** Active keys counted against the account limit (live + legacy) and the temp-key cap. */
   async countActive(accountId: string, now: number, tx?: EntityManager): Promise<{ keys: number; temp: number }> {
-    const active = statusCondition("active");
+    const active = statusSql("active");
     const rows: Row[] = await this.m(tx).query(
       `SELECT SUM(CASE WHEN k.type = 'temp' THEN 0 ELSE 1 END) AS n_keys, SUM(CASE WHEN k.type = 'temp' THEN 1 ELSE 0 END) AS n_temp ` +
         `FROM api_keys k WHERE k.account_id = ? AND ${active.sql}`,
@@ -160,26 +137,12 @@ export class KeyRepository {
     return { keys: Number(rows[0]?.n_keys ?? 0), temp: Number(rows[0]?.n_temp ?? 0) };
   }
 
-  /** Names held by more than one active key of an account (must be none after any write). */
-  async duplicateActiveNames(tx: EntityManager, accountId: string, now: number): Promise<string[]> {
-    const active = statusCondition("active");
-    const rows: Row[] = await tx.query(`SELECT k.name FROM api_keys k WHERE k.account_id = ? AND ${active.sql} GROUP BY k.name HAVING COUNT(*) > 1`, [accountId, now]);
-    return rows.map((r) => String(r.name));
-  }
-
-  /** Every active key name of an account → key id. */
-  async activeNames(accountId: string, now: number): Promise<Record<string, string>> {
-    const active = statusCondition("active");
-    const rows: Row[] = await this.store.manager.query(`SELECT k.id, k.name FROM api_keys k WHERE k.account_id = ? AND ${active.sql}`, [accountId, now]);
-    return Object.fromEntries(rows.map((r) => [String(r.name), String(r.id)]));
-  }
-
   /**
    * Every active key of an account as name → id, with the counts `countActive` gives, in one query
    * (plan loading needs both, for each account of a stack).
    */
   async activeNamesAndCounts(accountId: string, now: number): Promise<{ names: Record<string, string>; keys: number; temp: number }> {
-    const active = statusCondition("active");
+    const active = statusSql("active");
     const rows: Row[] = await this.store.manager.query(`SELECT k.id, k.name, k.type FROM api_keys k WHERE k.account_id = ? AND ${active.sql}`, [accountId, now]);
     const names: Record<string, string> = {};
     let temp = 0;
@@ -190,20 +153,19 @@ export class KeyRepository {
     return { names, keys: rows.length - temp, temp };
   }
 
-  /** Active key names of an account that collide with any of `names`. */
-  async activeNamesTaken(accountId: string, names: string[], now: number, tx: EntityManager, exceptIds: string[] = []): Promise<Set<string>> {
-    if (names.length === 0) return new Set();
-    const active = statusCondition("active");
-    const taken = new Set<string>();
+  /** Which active key of an account holds each of `names` (name → key id); names nobody holds are absent. */
+  async activeHolders(tx: EntityManager, accountId: string, names: string[], now: number): Promise<Map<string, string>> {
+    const active = statusSql("active");
+    const holders = new Map<string, string>();
     for (let i = 0; i < names.length; i += 500) {
       const chunk = names.slice(i, i + 500);
       const rows: Row[] = await tx.query(
         `SELECT k.id, k.name FROM api_keys k WHERE k.account_id = ? AND ${active.sql} AND k.name IN (${chunk.map(() => "?").join(", ")})`,
         [accountId, now, ...chunk],
       );
-      for (const r of rows) if (!exceptIds.includes(String(r.id))) taken.add(String(r.name));
+      for (const r of rows) holders.set(String(r.name), String(r.id));
     }
-    return taken;
+    return holders;
   }
 
   /** Multi-row insert of keys and their hashes. */
@@ -310,7 +272,7 @@ export class KeyRepository {
 
 /** Active keys of every account by type (for the metrics gauge). */
 export async function countActiveByType(store: Store, now: number): Promise<Record<string, number>> {
-  const active = statusCondition("active");
+  const active = statusSql("active");
   const rows: Row[] = await store.manager.query(`SELECT k.type, COUNT(*) AS n FROM api_keys k WHERE ${active.sql} GROUP BY k.type`, [now]);
   return Object.fromEntries(rows.map((r) => [String(r.type), Number(r.n)]));
 }

@@ -1,7 +1,8 @@
 import type { Settings } from "../config";
 import type { KeyCache } from "./key.cache";
 import type { KeyByHash, KeyRepository } from "./key.repository";
-import { hashSecret, parseSecret } from "./key-secret";
+import { hashSecret } from "./key-secret";
+import { parseSecret } from "../../core/keys/secret-format";
 import type { ApiKey } from "./key.entity";
 
 export type Resolved = { kind: "malformed" } | { kind: "unknown" } | { kind: "found"; key: ApiKey };

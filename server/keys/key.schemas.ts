@@ -1,6 +1,7 @@
 import { Type } from "@sinclair/typebox";
-import { EXPIRES_IN } from "./expiry";
-import { MAX_SCOPES, NAME_PATTERN, SCOPE_PATTERN } from "./key.policy";
+import { EXPIRES_IN } from "../../core/keys/expiry";
+import { MAX_SCOPES, SCOPE_PATTERN } from "../../core/keys/scopes";
+import { NAME_PATTERN } from "../../core/keys/names";
 
 export const KeyName = Type.String({ pattern: NAME_PATTERN, description: "1-128 of A-Z a-z 0-9 - _, unique among the account's active keys." });
 export const Scopes = Type.Array(Type.String({ pattern: SCOPE_PATTERN, maxLength: 128 }), {

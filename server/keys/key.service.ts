@@ -3,45 +3,23 @@ import type { Account } from "../accounts/account.entity";
 import type { AccountRepository } from "../accounts/account.repository";
 import type { AuditRepository } from "../audit/audit.repository";
 import { revocable } from "../../core/authorization";
+import { MAX_GRACE_MS, parseDuration } from "../../core/keys/expiry";
+import type { KeyStatus, KeyType } from "../../core/keys/key";
 import { actorOf, authorize, grantOf, type Principal } from "../auth/principal";
 import type { Settings } from "../config";
 import { AppError } from "../errors/app-error";
 import { ErrorCode } from "../errors/error-code";
+import { isDuplicateEntry } from "../store/duplicate-entry";
 import type { Store } from "../store/store";
 import type { UsageRecorder } from "../usage/usage.recorder";
-import { MAX_GRACE_MS, parseDuration, resolveExpiry, type ExpiresIn } from "./expiry";
 import type { KeyCache } from "./key.cache";
 import type { ApiKey } from "./key.entity";
-import { checkLimit, normalizeScopes } from "./key.policy";
-import { statusOf, type KeyRepository, type KeyStatus } from "./key.repository";
-import { generateKeyId, generateSecret, hashSecret, isLegacySecret, maskSecret, suppliedSecretProblem, type KeyType, type SecretType } from "./key-secret";
-import { isDuplicateEntry } from "../store/duplicate-entry";
+import { secretInUse, type CreateKeyInput, type ImportKeyInput, type KeyChanges, type KeyOperations } from "./key.operations";
+import type { KeyRepository } from "./key.repository";
 import { secretFormats, toKeyView } from "./key.view";
 
-export interface CreateKeyInput {
-  name: string;
-  type?: KeyType;
-  expires_in?: ExpiresIn;
-  expires_at?: string;
-  scopes?: string[];
-  /** Bring your own secret: checked by `suppliedSecret`, stored as its hash only. */
-  secret?: string;
-}
-
-export interface ImportKeyInput {
-  name: string;
-  secret: string;
-  scopes?: string[];
-  expires_in?: ExpiresIn;
-  expires_at?: string;
-}
-
-export interface PatchKeyInput {
-  name?: string;
-  scopes?: string[];
-  expires_at?: string;
-  expires_in?: ExpiresIn;
-}
+export type { CreateKeyInput, ImportKeyInput, NewKey } from "./key.operations";
+export type PatchKeyInput = KeyChanges;
 
 export interface ListKeysInput {
   status?: KeyStatus;
@@ -55,17 +33,16 @@ export interface CallContext {
   source: string;
 }
 
-export interface NewKey {
-  key: ApiKey;
-  secret: string;
-  hash: string;
-}
-
-/** Rules for keys made by hand (REST, CLI, console). The reconciler reuses `build*` and the checks. */
+/**
+ * Keys made and changed by hand (REST, CLI, console): each request locks its account, runs one key
+ * operation (key.operations.ts, shared with stack apply) and the one limit and name check, and records
+ * who did it.
+ */
 export class KeyService {
   constructor(
     private readonly store: Store,
     private readonly keys: KeyRepository,
+    private readonly ops: KeyOperations,
     private readonly accounts: AccountRepository,
     private readonly audit: AuditRepository,
     private readonly usage: UsageRecorder,
@@ -74,88 +51,26 @@ export class KeyService {
     private readonly clock: () => number,
   ) {}
 
-  /** A new key row with a fresh secret; validates type and expiry against the account's policy. */
-  buildKey(account: Account, input: CreateKeyInput, now: number, stack: { name: string; address: string } | null = null): NewKey {
-    const type = input.type ?? "live";
-    if (type === "legacy") {
-      throw new AppError(ErrorCode.LEGACY_KEYS_CANNOT_BE_CREATED, "Legacy keys can only be imported (POST …/keys/import), never created.");
-    }
-    let expiresIn: ExpiresIn | null = null;
-    let expiresAt: number | null = null;
-    let maxUses: number | null = null;
-    if (type === "temp") {
-      if (input.expires_in !== undefined || input.expires_at !== undefined) {
-        throw new AppError(ErrorCode.VALIDATION_FAILED, "Temp keys take no expiry arguments.", {
-          errors: [{ field: input.expires_in !== undefined ? "/expires_in" : "/expires_at", message: "not allowed for temp keys" }],
-        });
-      }
-      expiresAt = now + this.settings.tempKeyTtlMs;
-      maxUses = this.settings.tempKeyMaxUses;
-    } else {
-      ({ expiresIn, expiresAt } = resolveExpiry(input, account.maxExpiry, now));
-    }
-    const secret = input.secret === undefined ? generateSecret(this.settings.brand, type) : this.suppliedSecret(input.secret, type);
-    return {
-      secret,
-      hash: hashSecret(secret),
-      key: {
-        id: generateKeyId(),
-        accountId: account.id,
-        name: input.name,
-        type,
-        masked: maskSecret(secret),
-        scopes: normalizeScopes(input.scopes),
-        createdAt: now,
-        expiresIn,
-        expiresAt,
-        revokedAt: null,
-        lastUsedAt: null,
-        uses: 0,
-        maxUses,
-        generation: 1,
-        stack: stack?.name ?? null,
-        stackAddress: stack?.address ?? null,
-      },
-    };
-  }
-
-  /** A caller-supplied secret, if it can be a `type` key's secret of this server (the value is never echoed). */
-  private suppliedSecret(secret: string, type: SecretType): string {
-    const problem = suppliedSecretProblem(secret, this.settings.brand, type);
-    if (problem) throw new AppError(ErrorCode.VALIDATION_FAILED, `The supplied secret ${problem}.`, { errors: [{ field: "/secret", message: problem }] });
-    return secret;
-  }
-
-  /** A supplied secret must be new: one that any key holds or held (still stored) is refused, without saying which key. */
-  private async refuseSecretInUse(tx: EntityManager, made: NewKey, supplied: boolean): Promise<void> {
-    if (supplied && (await this.keys.secretHashExists(tx, made.hash))) throw secretInUse();
-  }
-
   private async lockAccount(tx: EntityManager, accountId: string): Promise<Account> {
     const account = await this.accounts.lockForKeyChange(tx, accountId);
     if (!account) throw new AppError(ErrorCode.NOT_FOUND, `Account ${accountId} not found`);
     return account;
   }
 
-  private async checkNameFree(tx: EntityManager, account: Account, name: string, now: number, exceptId?: string) {
-    const taken = await this.keys.activeNamesTaken(account.id, [name], now, tx, exceptId ? [exceptId] : []);
-    if (taken.size) throw new AppError(ErrorCode.NAME_TAKEN, `Account ${account.id} already has an active key named "${name}".`);
+  private async lockKey(tx: EntityManager, accountId: string, id: string): Promise<ApiKey> {
+    const key = await this.keys.findById(accountId, id, tx, true);
+    if (!key) throw new AppError(ErrorCode.NOT_FOUND, `Key ${id} not found`);
+    return key;
   }
 
   async create(ctx: CallContext, accountId: string, input: CreateKeyInput) {
     authorize(ctx.principal, { do: "account.manage", account: accountId });
-    if (input.type === "legacy") {
-      throw new AppError(ErrorCode.LEGACY_KEYS_CANNOT_BE_CREATED, "Legacy keys can only be imported (POST …/keys/import), never created.");
-    }
     const now = this.clock();
     const made = await this.store.write(async (tx) => {
       const account = await this.lockAccount(tx, accountId);
-      const made = this.buildKey(account, input, now);
-      authorize(ctx.principal, { do: "key.create", key: grantOf(made.key) });
-      await this.checkNameFree(tx, account, made.key.name, now);
-      checkLimit(account, await this.keys.countActive(account.id, now, tx), made.key.type, this.settings.tempKeyCap);
-      await this.refuseSecretInUse(tx, made, input.secret !== undefined);
-      await this.keys.insert(tx, [made]);
+      const made = await this.ops.prepareCreate(tx, ctx.principal, account, input, now);
+      await this.ops.checkSteps(tx, account, { limits: [{ op: "take", type: made.key.type }], names: [{ op: "claim", keyId: null, name: made.key.name }] }, now);
+      await this.ops.insert(tx, [made]);
       await this.audit.append(tx, [this.event(ctx, accountId, "key.create", made.key.id, now, { name: made.key.name, type: made.key.type, ...suppliedFlag(input.secret) })]);
       return made;
     }).catch(secretRace(input.secret));
@@ -164,28 +79,14 @@ export class KeyService {
 
   async importLegacy(ctx: CallContext, accountId: string, input: ImportKeyInput) {
     authorize(ctx.principal, { do: "account.manage", account: accountId });
-    if (!isLegacySecret(input.secret)) {
-      throw new AppError(ErrorCode.VALIDATION_FAILED, "Only legacy UUID keys can be imported.", {
-        errors: [{ field: "/secret", message: "must be a UUID such as dc746828-6bab-43d7-b01d-cc74eeb9759b" }],
-      });
-    }
     const now = this.clock();
-    const hash = hashSecret(input.secret);
     const key = await this.store.write(async (tx) => {
       const account = await this.lockAccount(tx, accountId);
-      const { expiresIn, expiresAt } = resolveExpiry(input, account.maxExpiry, now);
-      authorize(ctx.principal, { do: "key.import", key: { account: accountId, type: "legacy", scopes: normalizeScopes(input.scopes), expiresAt } });
-      await this.checkNameFree(tx, account, input.name, now);
-      checkLimit(account, await this.keys.countActive(account.id, now, tx), "legacy", this.settings.tempKeyCap);
-      if (await this.keys.secretHashExists(tx, hash)) throw new AppError(ErrorCode.KEY_EXISTS, "This key has already been imported.");
-      const key: ApiKey = {
-        id: generateKeyId(), accountId, name: input.name, type: "legacy", masked: maskSecret(input.secret),
-        scopes: normalizeScopes(input.scopes), createdAt: now, expiresIn, expiresAt, revokedAt: null, lastUsedAt: null,
-        uses: 0, maxUses: null, generation: 1, stack: null, stackAddress: null,
-      };
-      await this.keys.insert(tx, [{ key, hash }]);
-      await this.audit.append(tx, [this.event(ctx, accountId, "key.import", key.id, now, { name: key.name })]);
-      return key;
+      const made = await this.ops.prepareImport(tx, ctx.principal, account, input, now);
+      await this.ops.checkSteps(tx, account, { limits: [{ op: "take", type: "legacy" }], names: [{ op: "claim", keyId: null, name: made.key.name }] }, now);
+      await this.ops.insert(tx, [made]);
+      await this.audit.append(tx, [this.event(ctx, accountId, "key.import", made.key.id, now, { name: made.key.name })]);
+      return made.key;
     });
     return { key: toKeyView(key, now) };
   }
@@ -223,28 +124,14 @@ export class KeyService {
     const now = this.clock();
     const key = await this.store.write(async (tx) => {
       const account = await this.lockAccount(tx, accountId);
-      const key = await this.keys.findById(accountId, id, tx, true);
-      if (!key) throw new AppError(ErrorCode.NOT_FOUND, `Key ${id} not found`);
-      if (statusOf(key, now) !== "active") throw new AppError(ErrorCode.KEY_INACTIVE, `Key ${id} is ${statusOf(key, now)} and cannot be changed.`);
-      const changes: Parameters<KeyRepository["update"]>[2] = {};
-      const renamed = input.name !== undefined && input.name !== key.name;
-      if (renamed) changes.name = input.name;
-      if (input.scopes !== undefined) changes.scopes = normalizeScopes(input.scopes);
-      if (input.expires_at !== undefined || input.expires_in !== undefined) {
-        if (key.type === "temp") {
-          throw new AppError(ErrorCode.VALIDATION_FAILED, "Temp keys take no expiry arguments.", {
-            errors: [{ field: input.expires_at !== undefined ? "/expires_at" : "/expires_in", message: "not allowed for temp keys" }],
-          });
-        }
-        const e = resolveExpiry({ expires_at: input.expires_at, expires_in: input.expires_in }, account.maxExpiry, now);
-        changes.expiresIn = e.expiresIn;
-        changes.expiresAt = e.expiresAt;
+      const before = await this.lockKey(tx, accountId, id);
+      const key = await this.ops.update(tx, ctx.principal, account, before, input, now);
+      if (key.name !== before.name) {
+        await this.ops.checkSteps(tx, account, { limits: [], names: [{ op: "release", keyId: id, name: before.name }, { op: "claim", keyId: id, name: key.name }] }, now);
       }
-      authorize(ctx.principal, { do: "key.update", before: grantOf(key), after: grantOf({ ...key, ...changes }) });
-      if (renamed) await this.checkNameFree(tx, account, input.name!, now, key.id);
-      await this.keys.update(tx, id, changes);
-      await this.audit.append(tx, [this.event(ctx, accountId, "key.update", id, now, { fields: Object.keys(changes) })]);
-      return { ...key, ...changes };
+      const fields = (["name", "scopes", "expires_in", "expires_at"] as const).filter((f) => input[f] !== undefined);
+      await this.audit.append(tx, [this.event(ctx, accountId, "key.update", id, now, { fields })]);
+      return key;
     });
     this.cache.invalidate([id]);
     return { key: toKeyView(key, now, this.usage.pending(id)) };
@@ -255,12 +142,8 @@ export class KeyService {
     const now = this.clock();
     await this.store.write(async (tx) => {
       await this.lockAccount(tx, accountId);
-      const key = await this.keys.findById(accountId, id, tx, true);
-      if (!key) throw new AppError(ErrorCode.NOT_FOUND, `Key ${id} not found`);
-      authorize(ctx.principal, { do: "key.revoke", key: grantOf(key) });
-      if (key.revokedAt !== null) return;
-      await this.keys.revoke(tx, [id], now);
-      await this.audit.append(tx, [this.event(ctx, accountId, "key.revoke", id, now, {})]);
+      const key = await this.lockKey(tx, accountId, id);
+      if ((await this.ops.revoke(tx, ctx.principal, [key], now)).length) await this.audit.append(tx, [this.event(ctx, accountId, "key.revoke", id, now, {})]);
     });
     this.cache.invalidate([id]);
   }
@@ -271,38 +154,13 @@ export class KeyService {
     const now = this.clock();
     const result = await this.store.write(async (tx) => {
       const account = await this.lockAccount(tx, accountId);
-      const key = await this.keys.findById(accountId, id, tx, true);
-      if (!key) throw new AppError(ErrorCode.NOT_FOUND, `Key ${id} not found`);
-      if (key.type !== "live") {
-        throw new AppError(ErrorCode.KEY_NOT_REGENERABLE, key.type === "temp" ? "Temp keys cannot be regenerated; create a new one." : "Legacy keys cannot be regenerated; create a live key to replace it.");
-      }
-      const status = statusOf(key, now);
-      if (status !== "active") throw new AppError(ErrorCode.KEY_INACTIVE, `Key ${id} is ${status} and cannot be regenerated.`);
-      const result = await this.regenerateIn(tx, account, key, now, graceMs, input.secret, (updated) =>
-        authorize(ctx.principal, { do: "key.regenerate", before: grantOf(key), after: grantOf(updated) }),
-      );
+      const key = await this.lockKey(tx, accountId, id);
+      const result = await this.ops.regenerate(tx, ctx.principal, account, key, now, graceMs, input.secret);
       await this.audit.append(tx, [this.event(ctx, accountId, "key.regenerate", id, now, { grace_period_seconds: graceMs / 1000, ...suppliedFlag(input.secret) })]);
       return result;
     }).catch(secretRace(input.secret));
     this.cache.invalidate([id]);
     return { key: toKeyView(result.key, now, this.usage.pending(id)), secret: result.secret, formats: secretFormats(result.secret, result.key.name) };
-  }
-
-  /**
-   * Gives an active live key a new secret (generated, or supplied by the caller) inside `tx`: same id, usage
-   * kept, generation + 1; the older secrets die at once or `graceMs` later. REST regenerate and a stack's
-   * rotation both come here. `authorize` sees the key as it will be, before anything is written.
-   */
-  async regenerateIn(
-    tx: EntityManager, account: Account, key: ApiKey, now: number, graceMs: number, secret: string | undefined, authorize: (updated: ApiKey) => void,
-  ): Promise<{ key: ApiKey; secret: string }> {
-    const made = this.buildKey(account, { name: key.name, type: "live", expires_in: key.expiresIn ?? undefined, expires_at: key.expiresIn ? undefined : key.expiresAt ? new Date(key.expiresAt).toISOString() : undefined, secret }, now);
-    const updated: ApiKey = { ...key, masked: made.key.masked, generation: key.generation + 1, expiresAt: key.expiresIn ? made.key.expiresAt : key.expiresAt };
-    authorize(updated);
-    await this.refuseSecretInUse(tx, made, secret !== undefined);
-    await this.keys.replaceSecret(tx, key.id, made.hash, now, now + graceMs);
-    await this.keys.update(tx, key.id, { masked: updated.masked, generation: updated.generation, expiresAt: updated.expiresAt });
-    return { key: updated, secret: made.secret };
   }
 
   /** Incident response: revokes every key of the account the caller may revoke, and says how many it left. */
@@ -312,8 +170,8 @@ export class KeyService {
     const { ids, left } = await this.store.write(async (tx) => {
       await this.lockAccount(tx, accountId);
       const standing = await this.keys.nonRevoked(tx, accountId);
-      const ids = revocable(ctx.principal, standing.map((k) => ({ ...grantOf(k), id: k.id }))).map((k) => k.id);
-      await this.keys.revoke(tx, ids, now);
+      const mine = new Set(revocable(ctx.principal, standing.map((k) => ({ ...grantOf(k), id: k.id }))).map((k) => k.id));
+      const ids = await this.ops.revoke(tx, ctx.principal, standing.filter((k) => mine.has(k.id)), now);
       const left = standing.length - ids.length;
       await this.audit.append(tx, [this.event(ctx, accountId, "key.revoke_all", null, now, { revoked: ids.length, left })]);
       return { ids, left };
@@ -337,10 +195,6 @@ export class KeyService {
   private event(ctx: CallContext, accountId: string, action: string, target: string | null, at: number, details: Record<string, unknown>) {
     return { accountId, at, actor: actorOf(ctx.principal), action, target, source: ctx.source, details };
   }
-}
-
-function secretInUse(): AppError {
-  return new AppError(ErrorCode.SECRET_IN_USE, "This secret is already in use; supply a freshly generated one.");
 }
 
 /** Two writers racing with the same supplied secret: the unique hash makes the later one fail; it gets the same 409. */

@@ -1,7 +1,7 @@
 import { stringify } from "yaml";
 import { parseStackKey } from "../../core/stack-ref";
 import type { ApiKey } from "./key.entity";
-import { statusOf } from "./key.repository";
+import { statusOf } from "../../core/keys/key";
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 

@@ -1,5 +1,5 @@
 import { resourceOf } from "./expression";
-import { isRotationDue } from "../keys/rotation";
+import { isRotationDue } from "../../core/keys/rotation";
 import { rotationDueIso, secretIssuedAt, sortedScopes, valueEqual } from "./plan-values";
 import type {
   ActionReason,

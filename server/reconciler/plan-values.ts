@@ -1,4 +1,4 @@
-import { rotationDueAt } from "../keys/rotation";
+import { rotationDueAt } from "../../core/keys/rotation";
 import { parseAddress } from "./expression";
 import type { KeyValues, LiveKey, ResourceChangeEntry, StateResource, ValuesResource } from "./reconciler.types";
 

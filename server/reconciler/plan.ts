@@ -1,4 +1,4 @@
-import { overlapNote } from "../keys/rotation";
+import { overlapNote } from "../../core/keys/rotation";
 import { compareAddresses, resourceOf } from "./expression";
 import { buildConfiguration } from "./plan-configuration";
 import { destroyOrder, topoOrder } from "./plan-order";

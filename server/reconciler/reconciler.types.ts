@@ -1,3 +1,4 @@
+import type { KeyTerms } from "../../core/keys/terms";
 /**
  * Plain-data shapes of the reconciler: what the parser produces (DesiredConfig), what the caller
  * fetches from the database (CurrentState), and what `plan()` returns (Plan). No classes, no Dates:
@@ -85,7 +86,8 @@ export interface CurrentState {
   accounts: Record<string, AccountInfo | undefined>;
   /** For data sources. byName is keyed `${account}/${name}`. */
   lookups: { byId: Record<string, LiveKey | undefined>; byName: Record<string, LiveKey | undefined> };
-  tempKeyCap: number;
+  /** The server's temp-key terms (lifetime, uses, cap per account). */
+  terms: KeyTerms;
 }
 
 export interface PlanOptions {

@@ -1,7 +1,9 @@
 import { stackMayHold } from "../../core/authorization";
+import type { KeyTerms } from "../../core/keys/terms";
 import type { AccountRepository } from "../accounts/account.repository";
 import type { ApiKey } from "../keys/key.entity";
-import { statusOf, type KeyRepository } from "../keys/key.repository";
+import { statusOf } from "../../core/keys/key";
+import { type KeyRepository } from "../keys/key.repository";
 import { planInputs } from "../reconciler/plan-inputs";
 import type { AccountInfo, CurrentState, DesiredConfig, LiveKey, StackState } from "../reconciler/reconciler.types";
 
@@ -34,7 +36,7 @@ export async function loadCurrentState(
   state: StackState | null,
   desired: DesiredConfig,
   now: number,
-  tempKeyCap: number,
+  terms: KeyTerms,
 ): Promise<CurrentState> {
   const inputs = planInputs(desired, state);
   const visible = (account: string) => stackMayHold(owner, account);
@@ -67,5 +69,5 @@ export async function loadCurrentState(
   }
   const liveKeys: Record<string, LiveKey> = {};
   for (const id of inputs.keyIds) if (byId[id]) liveKeys[id] = byId[id];
-  return { stack, state, liveKeys, accounts, lookups: { byId, byName }, tempKeyCap };
+  return { stack, state, liveKeys, accounts, lookups: { byId, byName }, terms };
 }

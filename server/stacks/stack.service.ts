@@ -8,8 +8,9 @@ import { AppError } from "../errors/app-error";
 import { ErrorCode } from "../errors/error-code";
 import type { KeyCache } from "../keys/key.cache";
 import type { KeyRepository } from "../keys/key.repository";
-import { randomBase62 } from "../keys/key-secret";
-import type { CallContext, KeyService } from "../keys/key.service";
+import { randomBase62 } from "../../core/keys/secret-format";
+import type { KeyOperations } from "../keys/key.operations";
+import type { CallContext } from "../keys/key.service";
 import { toKeyView } from "../keys/key.view";
 import type { Metrics } from "../observability/metrics";
 import { plan as computePlan } from "../reconciler/plan";
@@ -48,7 +49,7 @@ export class StackService {
     private readonly keys: KeyRepository,
     private readonly accounts: AccountRepository,
     private readonly audit: AuditRepository,
-    private readonly keyService: KeyService,
+    private readonly ops: KeyOperations,
     private readonly cache: KeyCache,
     private readonly metrics: Metrics,
     private readonly settings: Settings,
@@ -103,7 +104,7 @@ export class StackService {
     const row = await rowRead;
     const state = row && row.serial > 0 ? row.state : null;
     const accounts = planInputs(desired, state).accounts;
-    const current = await loadCurrentState({ keys: this.keys, accounts: this.accounts }, stack, ref.owner, state, desired, now, this.settings.tempKeyCap);
+    const current = await loadCurrentState({ keys: this.keys, accounts: this.accounts }, stack, ref.owner, state, desired, now, this.settings);
     const p = computePlan(desired, current, now, { refresh: req.refresh, destroy: req.destroy, replace: req.replace, target: req.target });
     refuseOversizedAddresses(p);
     return {
@@ -189,7 +190,7 @@ export class StackService {
     renew.unref();
     try {
       const result = await this.store.write(async (tx) => {
-        const outcome = await executePlan(tx, { keys: this.keys, accounts: this.accounts, keyService: this.keyService, tempKeyCap: this.settings.tempKeyCap }, sp.plan, sp.stack, prior.serial > 0 ? prior.state : null, now, ctx.principal);
+        const outcome = await executePlan(tx, { keys: this.keys, accounts: this.accounts, ops: this.ops }, sp.plan, sp.stack, prior.serial > 0 ? prior.state : null, now, ctx.principal);
         const outputs = evaluateOutputs(sp.plan.outputs, outcome.stateResources, outcome.secrets);
         const state: StackState = {
           stack: parseStackKey(sp.stack).name, lineage: prior.lineage, serial: prior.serial + 1, resources: outcome.stateResources,

@@ -52,7 +52,7 @@ describe("keyform CLI: serve, keys, verify (embedded SQLite)", () => {
   });
 
   it("brings its own secret from stdin on create and regenerate (--secret -), never echoing a refused one", async () => {
-    const { generateSecret } = await import("../../server/keys/key-secret");
+    const { generateSecret } = await import("../../core/keys/secret-format");
     const own = generateSecret("kf", "live");
     const created = await runCli(["keys", "create", "--name", "byo-cli", "--secret", "-", "--json"], { env: env(), input: own + "\n" });
     expect(created.code).toBe(0);

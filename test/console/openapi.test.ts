@@ -6,7 +6,7 @@ import { DEFAULT_SETTINGS } from "../../server/config";
 import { withConsole } from "../../server/console/console.extension";
 import { buildServices, type Services } from "../../server/container";
 import { extendServices } from "../../server/extensions";
-import { NAME_PATTERN } from "../../server/keys/key.policy";
+import { NAME_PATTERN } from "../../core/keys/names";
 import { createLogger } from "../../server/logging/logger";
 import { buildOpenApiDocument, openApiPath } from "../../server/openapi/openapi.document";
 import { Store } from "../../server/store/store";

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { checksum, generateSecret } from "../../server/keys/key-secret";
+import { checksum, generateSecret } from "../../core/keys/secret-format";
 import { STORE_KINDS } from "../support/db";
 import { Harness } from "../support/harness";
 

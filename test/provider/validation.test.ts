@@ -2,7 +2,7 @@ import { describe, expect, it } from "@jest/globals";
 import { TerraformIterator, TerraformVariable } from "cdktf";
 import type { Construct } from "constructs";
 import { ApiKey, type ApiKeyConfig, DataKeyformApiKey, DURATION_PATTERN, KeyformProvider, apiKeySchema, validateArguments } from "../../provider";
-import { parseDuration } from "../../server/keys/expiry";
+import { parseDuration } from "../../core/keys/expiry";
 import { synthValidated } from "./synth-helpers";
 
 const withProvider = (build: (stack: Construct) => void) => (stack: Construct) => {

@@ -1,3 +1,4 @@
+import { DEFAULT_KEY_TERMS } from "../../core/keys/terms";
 import { parseConfig } from "../../server/reconciler/tf-config.parser";
 import { plan } from "../../server/reconciler/plan";
 import type { Plan, PlanOptions, PlannedChange, ResourceChangeEntry } from "../../server/reconciler/reconciler.types";
@@ -150,7 +151,7 @@ export function currentWith(
     liveKeys,
     accounts,
     lookups: { byId: { ...liveKeys }, byName: Object.fromEntries(Object.values(liveKeys).filter((k): k is LiveKey => !!k).map((k) => [`${k.account}/${k.name}`, k])) },
-    tempKeyCap: opts.tempKeyCap ?? 5,
+    terms: { ...DEFAULT_KEY_TERMS, tempKeyCap: opts.tempKeyCap ?? DEFAULT_KEY_TERMS.tempKeyCap },
   };
 }
 

@@ -24,7 +24,7 @@ describe("plan(): policy diagnostics", () => {
     const { plan, error } = policyError({ ci: { name: "ci" } }, current, A("ci"));
     expect(error).toMatchObject({ summary: "Key limit reached", code: "KEY_LIMIT_REACHED" });
     expect(error.detail).toContain("account acme has 2 of 2 keys");
-    expect(error.detail).toContain(A("ci"));
+    expect(error.address).toBe(A("ci")); // the same words as REST; the diagnostic names the resource
     expect(renderPlanJson(plan).applyable).toBe(false);
   });
 
@@ -78,7 +78,7 @@ describe("plan(): policy diagnostics", () => {
 
   test("two resources of the config cannot share a name", () => {
     const p = planFor({ a: { name: "same" }, b: { name: "same" } }, currentWith([]));
-    expect(errors(p).map((d) => [d.summary, d.address])).toEqual([["Duplicate key name", A("b")]]);
+    expect(errors(p).map((d) => [d.summary, d.address])).toEqual([["Name taken", A("b")]]);
   });
 
   test("invalid name pattern", () => {

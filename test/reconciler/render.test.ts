@@ -286,7 +286,7 @@ describe("renderPlanText", () => {
         "│ ",
         "│   with keyform_api_key.ci",
         "│ ",
-        "│ account acme has 1 of 1 keys; keyform_api_key.ci needs one more.",
+        "│ account acme has 1 of 1 keys",
         "╵",
       ),
     );

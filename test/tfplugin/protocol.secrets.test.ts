@@ -1,4 +1,4 @@
-import { parseSecret } from "../../server/keys/key-secret";
+import { parseSecret } from "../../core/keys/secret-format";
 import type { ObjectValue } from "../../provider/plugin/cty";
 import { apiKeySchema, providerSchema, secretEphemeralSchema, tempKeyEphemeralSchema } from "../../provider/plugin/schema";
 import { attributeNames } from "../../provider/plugin/wire-schema";

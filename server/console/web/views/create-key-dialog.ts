@@ -1,6 +1,7 @@
 /// <reference lib="dom" />
-import { EXPIRES_IN } from "../../../keys/expiry";
-import { NAME_RE, SCOPE_RE } from "../../../keys/key.policy";
+import { EXPIRES_IN } from "../../../../core/keys/expiry";
+import { nameViolation } from "../../../../core/keys/names";
+import { scopesViolation } from "../../../../core/keys/scopes";
 import { api, ApiError, type AccountView } from "../api";
 import { h } from "../dom";
 import { openModal } from "./modal";
@@ -19,11 +20,11 @@ const KNOWN_SCOPES = [
   ["keys:verify", "verify this account's keys"],
 ] as const;
 
-/** Why a name is refused, or null when it is acceptable. Mirrors the server's NAME_PATTERN. */
+/** Why a name is refused, or null when it is acceptable: the server's rule (core/keys/names), in a form's words. */
 export function nameProblem(name: string): string | null {
   if (name.length === 0) return "A name is required.";
   if (name.length > 128) return `At most 128 characters (this one has ${name.length}).`;
-  if (!NAME_RE.test(name)) {
+  if (nameViolation(name)) {
     const bad = [...new Set(name.replace(/[A-Za-z0-9_-]/g, ""))].map((c) => (c === " " ? "space" : `“${c}”`)).join(", ");
     return `Only letters, digits, - and _ are allowed (not ${bad}).`;
   }
@@ -81,7 +82,7 @@ export function openCreateKeyDialog(account: AccountView, onCreated: () => void)
   cancel.addEventListener("click", () => modal.close());
 
   const extraList = () => extraScopes.value.split(/[\s,]+/).filter(Boolean);
-  const badScopes = () => extraList().filter((s) => !SCOPE_RE.test(s) || s.length > 128);
+  const badScopes = () => extraList().filter((s) => scopesViolation([s]) !== null);
 
   const validate = (): boolean => {
     const problem = nameProblem(name.value);

@@ -1,4 +1,5 @@
-import { checksum, generateKeyId, generateSecret, hashSecret, maskSecret, parseSecret } from "../../server/keys/key-secret";
+import { checksum, generateKeyId, generateSecret, maskSecret, parseSecret } from "../../core/keys/secret-format";
+import { hashSecret } from "../../server/keys/key-secret";
 
 describe("key format", () => {
   it.each([
