@@ -1,7 +1,7 @@
 import { Construct } from "constructs";
 import * as cdktf from "cdktf";
-import type { ArgumentTypes, Assert, AttributeName, Equal, RequiredKeys } from "./attribute-schema";
-import { API_KEY_TYPE_NAME, PROVIDER_NAME, apiKeyDataSourceSchema, type ApiKeyDataSourceSchema } from "./api-key.schema";
+import type { ArgumentTypes, Assert, AttributeName, Equal, RequiredKeys } from "../core/schema/attribute-schema";
+import { API_KEY_TYPE_NAME, PROVIDER_NAME, apiKeyDataSourceSchema, type ApiKeyDataSourceSchema } from "../core/schema/api-key.schema";
 import { SchemaValidation } from "./validate";
 
 // Configuration

@@ -1,7 +1,7 @@
 import { Construct } from "constructs";
 import * as cdktf from "cdktf";
-import type { ArgumentName, ArgumentTypes, Assert, AttributeName, Equal, RequiredArgumentName, RequiredKeys } from "./attribute-schema";
-import { API_KEY_TYPE_NAME, PROVIDER_NAME, apiKeySchema, type ApiKeySchema } from "./api-key.schema";
+import type { ArgumentName, ArgumentTypes, Assert, AttributeName, Equal, RequiredArgumentName, RequiredKeys } from "../core/schema/attribute-schema";
+import { API_KEY_TYPE_NAME, PROVIDER_NAME, apiKeySchema, type ApiKeySchema } from "../core/schema/api-key.schema";
 import { SchemaValidation } from "./validate";
 
 // Configuration

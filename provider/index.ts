@@ -5,8 +5,8 @@
 export * from "./keyform-provider";
 export * from "./api-key.resource";
 export * from "./api-key.data-source";
-export * from "./api-key.schema";
-export * from "./attribute-schema";
-export { toTerraformProviderSchema, toTerraformBlock, toTerraformAttribute } from "./terraform-schema";
-export type { TerraformProviderSchemaJson, TerraformBlockJson, TerraformAttributeJson, TerraformTypeJson } from "./terraform-schema";
+export * from "../core/schema/api-key.schema";
+export * from "../core/schema/attribute-schema";
+export { toTerraformProviderSchema, toTerraformBlock, toTerraformAttribute } from "../core/schema/terraform-schema";
+export type { TerraformProviderSchemaJson, TerraformBlockJson, TerraformAttributeJson, TerraformTypeJson } from "../core/schema/terraform-schema";
 export { validateArguments, SchemaValidation } from "./validate";

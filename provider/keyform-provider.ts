@@ -1,7 +1,7 @@
 import { Construct } from "constructs";
 import * as cdktf from "cdktf";
-import type { ArgumentName, Assert, Equal } from "./attribute-schema";
-import { PROVIDER_NAME, PROVIDER_SOURCE, PROVIDER_VERSION, providerSchema, type ProviderSchema } from "./api-key.schema";
+import type { ArgumentName, Assert, Equal } from "../core/schema/attribute-schema";
+import { PROVIDER_NAME, PROVIDER_SOURCE, PROVIDER_VERSION, providerSchema, type ProviderSchema } from "../core/schema/api-key.schema";
 import { SchemaValidation } from "./validate";
 
 // Configuration

@@ -1,8 +1,8 @@
 import type { IValidation } from "constructs";
 import { Token } from "cdktf";
-import type { AttributeSchema, AttributeValidation, BlockSchema } from "./attribute-schema";
-import { argumentsOf } from "./attribute-schema";
-import { checkRule } from "./attribute-rules";
+import type { AttributeSchema, AttributeValidation, BlockSchema } from "../core/schema/attribute-schema";
+import { argumentsOf } from "../core/schema/attribute-schema";
+import { checkRule } from "../core/schema/attribute-rules";
 
 
 /**

@@ -1,4 +1,4 @@
-import { PROVIDER_VERSION as SCHEMA_PROVIDER_VERSION } from "../api-key.schema";
+import { PROVIDER_VERSION as SCHEMA_PROVIDER_VERSION } from "../../core/schema/api-key.schema";
 import { ApiKeyDataSource } from "./api-key.data-source";
 import { ApiKeyResource, type ClientCapabilities, type ProviderContext } from "./api-key.resource";
 import { PartialApplyError } from "./api-key.state";

@@ -1,6 +1,6 @@
 import { isSet, type ObjectValue } from "./cty";
 import { error, type Diagnostic } from "./diagnostics";
-import { checkRule } from "../attribute-rules";
+import { checkRule } from "../../core/schema/attribute-rules";
 import type { AttributeSchema, BlockSchema } from "./schema";
 
 

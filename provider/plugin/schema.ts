@@ -4,7 +4,7 @@
  * whether a change forces replacement. Imported from the schema module itself, not `provider/index.ts`,
  * so that the plugin does not load cdktf at start-up.
  */
-export type { AttributeSchema, AttributeType, AttributeValidation, BlockSchema } from "../attribute-schema";
+export type { AttributeSchema, AttributeType, AttributeValidation, BlockSchema } from "../../core/schema/attribute-schema";
 export {
   API_KEY_TYPE_NAME,
   DURATION_PATTERN,
@@ -13,5 +13,5 @@ export {
   apiKeyDataSourceSchema,
   apiKeySchema,
   providerSchema,
-} from "../api-key.schema";
-export { SECRET_EPHEMERAL_TYPE_NAME, TEMP_KEY_EPHEMERAL_TYPE_NAME, secretEphemeralSchema, tempKeyEphemeralSchema } from "../ephemeral.schema";
+} from "../../core/schema/api-key.schema";
+export { SECRET_EPHEMERAL_TYPE_NAME, TEMP_KEY_EPHEMERAL_TYPE_NAME, secretEphemeralSchema, tempKeyEphemeralSchema } from "../../core/schema/ephemeral.schema";

@@ -1,3 +1,5 @@
+import { apiKeyDataSourceSchema, apiKeySchema } from "../../core/schema/api-key.schema";
+import { argumentsOf, type ArgumentTfName } from "../../core/schema/attribute-schema";
 import { type Expr, ExpressionError, ForeignReferenceError, indexSuffix, parseExpression, splitTemplate, type Step } from "./expression";
 import { quoted } from "./render/safe-text";
 import type { AttributeRef } from "./reconciler.types";
@@ -10,13 +12,20 @@ import type { AttributeRef } from "./reconciler.types";
 
 export const RESOURCE_TYPE = "keyform_api_key";
 /** Arguments of keyform_api_key; references to them resolve to their configured values. */
-export const ARGUMENTS = ["account", "expires_at", "expires_in", "name", "rotate_every", "rotation_overlap", "scopes", "type"] as const;
-/** Write-only arguments of the Terraform provider: meaningless here, where no secret ever rests in state. */
-export const WRITE_ONLY_ARGUMENTS = ["secret_wo", "secret_wo_version"] as const;
-export type Argument = (typeof ARGUMENTS)[number];
-/** Every attribute of the schema, arguments and computed. */
-export const ATTRIBUTES = [...ARGUMENTS, "created_at", "id", "last_used_at", "masked", "rotation_due_at", "secret", "status"] as const;
-export const DATA_ATTRIBUTES = ["account", "created_at", "expires_at", "expires_in", "id", "last_used_at", "masked", "name", "scopes", "status", "type"];
+/**
+ * Arguments of keyform_api_key, from the one schema (core/schema): references to them resolve to their
+ * configured values. Write-only arguments are for the Terraform provider; the reconciler refuses them.
+ */
+const writeOnly = new Set(argumentsOf(apiKeySchema).filter((a) => a.writeOnly).map((a) => a.tfName));
+/** Write-only arguments and those that only make sense with one (`secret_wo_version` needs `secret_wo`). */
+export const WRITE_ONLY_ARGUMENTS = argumentsOf(apiKeySchema)
+  .filter((a) => writeOnly.has(a.tfName) || apiKeySchema.requiredWith.some((r) => r.attribute === a.tfName && writeOnly.has(r.requires)))
+  .map((a) => a.tfName);
+export const ARGUMENTS = argumentsOf(apiKeySchema).filter((a) => !WRITE_ONLY_ARGUMENTS.includes(a.tfName)).map((a) => a.tfName as Argument).sort();
+export type Argument = Exclude<ArgumentTfName<typeof apiKeySchema>, "secret_wo" | "secret_wo_version">;
+/** Every attribute of the resource schema, arguments and computed (write-only ones cannot be read). */
+export const ATTRIBUTES = apiKeySchema.attributes.filter((a) => !("writeOnly" in a && a.writeOnly)).map((a) => a.tfName as string);
+export const DATA_ATTRIBUTES = apiKeyDataSourceSchema.attributes.map((a) => a.tfName as string);
 export const META_ARGUMENTS = ["//", "provider", "lifecycle", "depends_on", "count", "for_each"];
 
 export type Json = Record<string, unknown>;

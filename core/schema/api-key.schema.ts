@@ -4,7 +4,7 @@
  * schema JSON (`terraform-schema.ts`) and the Terraform provider plugin are all derived from or checked
  * against these objects.
  */
-import { EXPIRES_IN, MAX_GRACE_PERIOD } from "../core/keys/expiry";
+import { EXPIRES_IN, MAX_GRACE_PERIOD } from "../keys/expiry";
 import type { BlockSchema } from "./attribute-schema";
 import { secretEphemeralSchema, tempKeyEphemeralSchema } from "./ephemeral.schema";
 import { ACCOUNT_RULE, argument, computed, DURATION_PATTERN, KEY_ID_RULE, KEY_TYPES, NAME_RULE, SCOPES_RULES } from "./schema-parts";

@@ -1,4 +1,4 @@
-import { parseDuration } from "../core/keys/expiry";
+import { parseDuration } from "../keys/expiry";
 import type { AttributeValidation } from "./attribute-schema";
 
 /**

@@ -2,8 +2,8 @@
  * Building blocks of the keyform schemas (`api-key.schema.ts`, `ephemeral.schema.ts`): the patterns and
  * rules of the values keyform accepts, written once, and the defaults each attribute starts from.
  */
-import { MAX_SCOPES, SCOPE_PATTERN } from "../core/keys/scopes";
-import { NAME_PATTERN } from "../core/keys/names";
+import { MAX_SCOPES, SCOPE_PATTERN } from "../keys/scopes";
+import { NAME_PATTERN } from "../keys/names";
 
 /** Account ids, as the REST API accepts them (`POST /v1/accounts`). */
 export const ACCOUNT_PATTERN = "^[a-z0-9-]{1,64}$";

@@ -98,6 +98,8 @@ export function attributeByTfName(schema: BlockSchema, tfName: string): Attribut
 type Attr<S extends BlockSchema> = S["attributes"][number];
 /** camelCase names of the arguments of a schema. */
 export type ArgumentName<S extends BlockSchema> = Extract<Attr<S>, { optional: true } | { required: true }>["camelName"];
+/** Terraform names of the arguments of a schema. */
+export type ArgumentTfName<S extends BlockSchema> = Extract<Attr<S>, { optional: true } | { required: true }>["tfName"];
 /** camelCase names of the required arguments of a schema. */
 export type RequiredArgumentName<S extends BlockSchema> = Extract<Attr<S>, { required: true }>["camelName"];
 /** camelCase names of every attribute readable from a construct. */
