@@ -1,5 +1,5 @@
 import { resourceOf } from "./expression";
-import { isRotationDue } from "../../core/keys/rotation";
+import { diffApiKey, type ReplaceCause } from "../../core/diff/api-key.diff";
 import { rotationDueIso, secretIssuedAt, sortedScopes, valueEqual } from "./plan-values";
 import type {
   ActionReason,
@@ -100,7 +100,6 @@ export function planDesired(n: PlanNode, nodes: Map<string, PlanNode>, current: 
   const rotateEvery = ignored("rotate_every") ? b!.rotate_every : d.args.rotate_every;
   const rotationOverlap = ignored("rotation_overlap") ? b!.rotation_overlap : d.args.rotation_overlap;
   const account = ignored("account") ? b!.account : d.account ?? b?.account ?? "";
-  const expiryIgnored = ignored("expires_in") || ignored("expires_at");
   const configuredAt = d.args.expires_at;
   const configuredIn = d.args.expires_in;
 
@@ -142,37 +141,28 @@ export function planDesired(n: PlanNode, nodes: Map<string, PlanNode>, current: 
 
   // rotate_every counts from the current secret's issue: creation, or the stack's last regeneration.
   const issuedAt = secretIssuedAt(n.state?.secretIssuedAt, b.created_at);
-  const rotationDue = b.type !== "temp" && rotateEvery !== null && isRotationDue(issuedAt, rotateEvery, now);
-  // With rotation_overlap a live key is regenerated in place (same id), its old secret living on for the overlap.
-  const inPlace = rotationDue && b.type === "live" && rotationOverlap !== null && !n.importId;
   n.secretIssuedAt = new Date(issuedAt).toISOString();
-
-  // Replacement causes, in Terraform's precedence: request, cannot-update, triggers, taint.
-  const replacePaths: string[][] = [];
-  if (d.args.type !== null && !ignored("type") && d.args.type !== b.type) replacePaths.push(["type"]);
-  if (d.account !== null && !ignored("account") && d.account !== b.account) replacePaths.push(["account"]);
-  let actionReason: ActionReason | undefined;
-  let reason: string | undefined;
-  if (replace.includes(n.address)) {
-    actionReason = "replace_by_request";
-    reason = "requested";
-  } else if (replacePaths.length) {
-    actionReason = "replace_because_cannot_update";
-    reason = replacePaths.map((p) => `${p[0]}_changed`).join(",");
-  } else if (triggered(d, nodes)) {
-    actionReason = "replace_by_triggers";
-    reason = "replace_triggered_by";
-  } else if (b.type !== "temp" && b.status === "expired") {
-    actionReason = "replace_because_tainted";
-    reason = "expired";
-  } else if (n.regenerated) {
-    actionReason = "replace_because_tainted";
-    reason = "regenerated_outside";
-  } else if (rotationDue && !inPlace) {
-    actionReason = "replace_because_tainted";
-    reason = "rotate_every_due";
+  // The one per-instance decision (core/diff), shared with the Terraform provider.
+  const diff = diffApiKey(
+    {
+      type: b.type, account: b.account, name: b.name, scopes: b.scopes, expires_in: b.expires_in, expires_at: b.expires_at,
+      rotate_every: b.rotate_every, rotation_overlap: b.rotation_overlap, secretIssuedAt: issuedAt, expired: b.status === "expired", regeneratedOutside: n.regenerated,
+    },
+    {
+      type: d.args.type, account: d.account, name: d.args.name, scopes: d.args.scopes ?? [], expires_in: configuredIn, expires_at: configuredAt,
+      rotate_every: d.args.rotate_every, rotation_overlap: d.args.rotation_overlap,
+    },
+    { now, replaceRequested: replace.includes(n.address), triggered: triggered(d, nodes), ignored, importing: !!n.importId },
+  );
+  const replacePaths = diff.replacePaths.map((p) => [p]);
+  if (diff.expiredInPast) {
+    diagnostics.push({
+      severity: "warning", summary: "Expired key not replaced", address: n.address,
+      detail: `${n.address} expired at ${b.expires_at}, and its expires_at has passed, so no new key can be made with it: set a new expires_at (or expires_in) to replace it, or remove the resource. Nothing else in this plan is held up.`,
+    });
   }
-  if (actionReason) {
+  if (diff.action === "replace") {
+    const { actionReason, reason } = REPLACE_REASONS[diff.cause!](replacePaths);
     if (n.importId) {
       diagnostics.push({ severity: "error", summary: "Imported key would be replaced", detail: `Importing ${n.importId} to ${n.address} would replace it in the same plan (${reason}); make the configuration match the key first.`, address: n.address });
     }
@@ -190,32 +180,25 @@ export function planDesired(n: PlanNode, nodes: Map<string, PlanNode>, current: 
     return;
   }
 
-  // In-place updates.
-  const updates: Array<keyof DesiredKey> = [];
+  // In place: the arguments the diff found changed; the planned values follow from them.
+  const updates = diff.updates as Array<keyof DesiredKey>;
   const after: KeyValues = { ...b, name, scopes, rotate_every: rotateEvery, rotation_overlap: rotationOverlap, rotation_due_at: rotationDueIso(issuedAt, rotateEvery) };
   const unknown: string[] = [];
-  if (name !== b.name) updates.push("name");
-  if (JSON.stringify(scopes) !== JSON.stringify(b.scopes)) updates.push("scopes");
-  if (rotateEvery !== b.rotate_every) updates.push("rotate_every");
-  if (rotationOverlap !== b.rotation_overlap) updates.push("rotation_overlap");
   let expiresIn = b.expires_in;
   let expiresAt = b.expires_in === null ? b.expires_at : null;
-  if (b.type !== "temp" && !expiryIgnored) {
-    if (configuredAt !== null && (!valueEqual("expires_at", configuredAt, b.expires_at) || b.expires_in !== null)) {
-      updates.push("expires_at");
-      after.expires_at = configuredAt;
-      after.expires_in = null;
-      expiresIn = null;
-      expiresAt = configuredAt;
-    } else if (configuredAt === null && configuredIn !== null && configuredIn !== b.expires_in) {
-      updates.push("expires_in");
-      after.expires_in = configuredIn;
-      expiresIn = configuredIn;
-      expiresAt = null;
-      if (configuredIn === "never") after.expires_at = null;
-      else unknown.push("expires_at");
-    }
+  if (updates.includes("expires_at")) {
+    after.expires_at = configuredAt;
+    after.expires_in = null;
+    expiresIn = null;
+    expiresAt = configuredAt;
+  } else if (updates.includes("expires_in")) {
+    after.expires_in = configuredIn;
+    expiresIn = configuredIn;
+    expiresAt = null;
+    if (configuredIn === "never") after.expires_at = null;
+    else unknown.push("expires_at");
   }
+  const inPlace = diff.regenerate !== null;
   if (inPlace) {
     // A new secret: its masked form and rotation time follow from the apply, and so does the expiry of an expires_in key.
     unknown.push("masked", "rotation_due_at", "secret");
@@ -287,3 +270,13 @@ function triggered(d: DesiredResource, nodes: Map<string, PlanNode>): boolean {
   }
   return false;
 }
+
+/** The diff's replacement causes as Terraform's action_reason and keyform's own words. */
+const REPLACE_REASONS: Record<ReplaceCause, (paths: string[][]) => { actionReason: ActionReason; reason: string }> = {
+  requested: () => ({ actionReason: "replace_by_request", reason: "requested" }),
+  cannot_update: (paths) => ({ actionReason: "replace_because_cannot_update", reason: paths.map((p) => `${p[0]}_changed`).join(",") }),
+  triggered: () => ({ actionReason: "replace_by_triggers", reason: "replace_triggered_by" }),
+  expired: () => ({ actionReason: "replace_because_tainted", reason: "expired" }),
+  regenerated_outside: () => ({ actionReason: "replace_because_tainted", reason: "regenerated_outside" }),
+  rotate_every_due: () => ({ actionReason: "replace_because_tainted", reason: "rotate_every_due" }),
+};
