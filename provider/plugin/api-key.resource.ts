@@ -1,8 +1,10 @@
-import { isRotationDue, overlapMs, overlapNote } from "../../core/keys/rotation";
+import { diffApiKey } from "../../core/diff/api-key.diff";
+import type { KeyType } from "../../core/keys/key";
+import { overlapMs, overlapNote } from "../../core/keys/rotation";
 import { KeyformApiError, type KeyformClient, type KeyView, type PatchKeyBody } from "./client";
 import { isSet, isUnknown, sameValue, UNKNOWN, type ObjectValue, type Value } from "./cty";
 import { attributePath, error, warning, type Diagnostic } from "./diagnostics";
-import { secretMatchesMasked, validateExpiryAtPlan } from "./api-key.rules";
+import { expiryDiagnostics, secretMatchesMasked } from "./api-key.rules";
 import { readSecretRecord, rotationDueValue, secretIssuedAt, writeSecretRecord, type SecretRecord } from "./api-key.secret-record";
 import { PartialApplyError, sameInstant, sameScopes, stateFromView, str } from "./api-key.state";
 import { apiKeySchema as sharedApiKeySchema, KEY_ID_PATTERN, type BlockSchema } from "./schema";
@@ -39,8 +41,6 @@ const apiKeySchema: BlockSchema = sharedApiKeySchema;
 const SERVER_COMPUTED = apiKeySchema.attributes.filter((a) => a.computed && !a.optional).map((a) => a.tfName);
 /** Arguments the server fills in when configuration leaves them out (with their defaults, if fixed). */
 const OPTIONAL_COMPUTED = apiKeySchema.attributes.filter((a) => a.computed && a.optional);
-/** Changing these cannot be done in place. */
-const FORCE_NEW = apiKeySchema.attributes.filter((a) => a.forcesReplacement).map((a) => a.tfName);
 /** `kf_live_…`: the brand is the server's, the type must be the key's. */
 const SECRET_SHAPE = /^[a-z][a-z0-9]{0,15}_(live|temp)_[0-9A-Za-z]{36}$/;
 
@@ -91,29 +91,39 @@ export class ApiKeyResource {
     const record = readSecretRecord(priorPrivate);
     const issuedAt = secretIssuedAt(prior, record);
     const supplied = config.secret_wo !== null;
-    const requiresReplace: PlanResult["requiresReplace"] = [];
-    for (const attr of FORCE_NEW) {
-      if (!sameValue(prior[attr], planned[attr])) requiresReplace.push(attributePath(attr));
-    }
+    const now = this.ctx.now();
+    // The one per-instance decision (core/diff), shared with keyform's own planner.
+    const diff = diffApiKey(
+      {
+        type: str(prior.type) as KeyType, account: str(prior.account)!, name: str(prior.name)!, scopes: list(prior.scopes), expires_in: str(prior.expires_in),
+        expires_at: str(prior.expires_at), rotate_every: str(prior.rotate_every), rotation_overlap: str(prior.rotation_overlap), secretIssuedAt: issuedAt,
+        // Read drops an expired key from state: Terraform then plans a new one.
+        expired: false,
+        regeneratedOutside: typeof prior.secret === "string" && typeof prior.masked === "string" && !secretMatchesMasked(prior.secret, prior.masked),
+        secretVersion: typeof prior.secret_wo_version === "number" ? prior.secret_wo_version : null,
+      },
+      {
+        type: str(planned.type) as KeyType, account: str(planned.account), name: str(planned.name), scopes: list(planned.scopes), expires_in: str(config.expires_in),
+        expires_at: str(config.expires_at), rotate_every: str(config.rotate_every), rotation_overlap: str(config.rotation_overlap), secretSupplied: supplied,
+        secretVersion: typeof config.secret_wo_version === "number" ? config.secret_wo_version : null,
+      },
+      { now },
+    );
+    const requiresReplace: PlanResult["requiresReplace"] = diff.replacePaths.map((attr) => attributePath(attr));
+    const versionBump = diff.regenerate === "secret_version";
     // A due rotation or a secret regenerated outside Terraform has no changed argument to point at:
     // the planned change of a computed attribute that a new key brings carries the replacement.
-    const due = prior.type !== "temp" && typeof config.rotate_every === "string" && isRotationDue(issuedAt, config.rotate_every, this.ctx.now());
-    const versionBump = config.secret_wo_version !== null && !sameValue(prior.secret_wo_version, config.secret_wo_version);
-    let regenerate = false;
-    if (due && supplied) {
-      if (!versionBump) {
-        diagnostics.push(warning("Key rotation due", `${str(prior.id)}: rotate_every = "${str(config.rotate_every)}" has passed since its secret was issued; its secret comes from secret_wo, so change secret_wo_version (and the consumer's) to rotate it.`, "secret_wo_version"));
-      }
-    } else if (due && config.rotation_overlap !== null) {
-      regenerate = true;
-      diagnostics.push(warning("Key rotation due", `${str(prior.id)}: rotate_every = "${str(config.rotate_every)}" has passed since its secret was issued; the key is regenerated in place (same id), and ${overlapNote(str(config.rotation_overlap), this.ctx.now(), str(prior.last_used_at))}.`, "rotate_every"));
-    } else if (due) {
+    if (diff.rotationDue && supplied && !versionBump) {
+      diagnostics.push(warning("Key rotation due", `${str(prior.id)}: rotate_every = "${str(config.rotate_every)}" has passed since its secret was issued; its secret comes from secret_wo, so change secret_wo_version (and the consumer's) to rotate it.`, "secret_wo_version"));
+    } else if (diff.regenerate === "rotation_due") {
+      diagnostics.push(warning("Key rotation due", `${str(prior.id)}: rotate_every = "${str(config.rotate_every)}" has passed since its secret was issued; the key is regenerated in place (same id), and ${overlapNote(str(config.rotation_overlap), now, str(prior.last_used_at))}.`, "rotate_every"));
+    } else if (diff.cause === "rotate_every_due") {
       diagnostics.push(warning("Key rotation due", `${str(prior.id)} was created ${str(prior.created_at)}, more than rotate_every = "${str(config.rotate_every)}" ago; it is replaced by a new key.`, "rotate_every"));
       planned.created_at = UNKNOWN;
       requiresReplace.push(attributePath("created_at"));
     }
-    if (typeof prior.secret === "string" && typeof prior.masked === "string" && !secretMatchesMasked(prior.secret, prior.masked)) {
-      diagnostics.push(warning("Key regenerated outside Terraform", `The secret in state no longer matches ${prior.masked}; the key is replaced so that Terraform knows its secret.`, "secret"));
+    if (diff.cause === "regenerated_outside") {
+      diagnostics.push(warning("Key regenerated outside Terraform", `The secret in state no longer matches ${str(prior.masked)}; the key is replaced so that Terraform knows its secret.`, "secret"));
       planned.secret = UNKNOWN;
       requiresReplace.push(attributePath("secret"));
     } else if (prior.secret === null && record && record.masked !== prior.masked && supplied && !versionBump) {
@@ -130,8 +140,8 @@ export class ApiKeyResource {
     }
 
     // Update in place. Expiry arguments move together: the server derives one from the other.
-    if (isSet(config.expires_at) && !sameValue(config.expires_at, prior.expires_at)) {
-      diagnostics.push(...validateExpiryAtPlan(config, this.ctx.now()));
+    if (diff.updates.includes("expires_at")) {
+      diagnostics.push(...expiryDiagnostics(config, now));
       // The server forgets expires_in when given expires_at; one given before shows as changing.
       if (config.expires_in === null && prior.expires_in !== null) planned.expires_in = UNKNOWN;
     }
@@ -139,8 +149,8 @@ export class ApiKeyResource {
       planned.expires_at = config.expires_in === "never" ? null : UNKNOWN;
     }
     planned.rotation_due_at = rotationDueValue(issuedAt, config.rotate_every);
-    if (versionBump && !regenerate) {
-      regenerate = true;
+    const regenerate = diff.regenerate !== null;
+    if (versionBump) {
       diagnostics.push(warning("Key secret replaced from secret_wo", `secret_wo_version changed: ${str(prior.id)} is regenerated in place with this apply's secret_wo, and ${overlapNote(str(config.rotation_overlap), this.ctx.now(), str(prior.last_used_at))}.`, "secret_wo_version"));
     }
     if (regenerate) {
@@ -154,7 +164,7 @@ export class ApiKeyResource {
   }
 
   private planCreate(planned: ObjectValue, config: ObjectValue, diagnostics: Diagnostic[]): PlanResult {
-    diagnostics.push(...validateExpiryAtPlan(config, this.ctx.now()));
+    diagnostics.push(...expiryDiagnostics(config, this.ctx.now()));
     for (const attr of SERVER_COMPUTED) planned[attr] = UNKNOWN;
     for (const a of OPTIONAL_COMPUTED) {
       if (config[a.tfName] === null && a.tfName !== "account") planned[a.tfName] = a.default ?? UNKNOWN;
@@ -271,6 +281,8 @@ export class ApiKeyResource {
     };
   }
 }
+
+const list = (v: Value): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : []);
 
 function accountOf(v: ObjectValue): string {
   if (typeof v.account !== "string") throw new Error("The key's account is not known; set account on the resource or the provider.");

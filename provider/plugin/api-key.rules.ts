@@ -1,23 +1,15 @@
+import { resolveExpiry } from "../../core/keys/expiry";
 import type { ObjectValue } from "./cty";
 import { error, type Diagnostic } from "./diagnostics";
-import { DURATION_PATTERN } from "./schema";
 
-/** Checks that need the clock: an expires_at being set must lie in the future. */
-export function validateExpiryAtPlan(c: ObjectValue, now: number): Diagnostic[] {
+/**
+ * The expiry rule that needs the clock, as keyform's planner words it: an `expires_at` being set must lie
+ * in the future. (The account's max_expiry is the server's to check, at apply.)
+ */
+export function expiryDiagnostics(c: ObjectValue, now: number): Diagnostic[] {
   if (typeof c.expires_at !== "string") return [];
-  const at = Date.parse(c.expires_at);
-  if (!Number.isNaN(at) && at <= now) {
-    return [error("expires_at is in the past", `expires_at ${c.expires_at} must be in the future.`, "expires_at")];
-  }
-  return [];
-}
-
-/** Milliseconds in a `rotate_every` such as `90d`, or null when not a duration. */
-export function durationMs(text: string): number | null {
-  const m = new RegExp(DURATION_PATTERN).exec(text);
-  if (!m) return null;
-  const unit = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, y: 365 * 86_400_000 }[m[1] as "s"];
-  return Number(text.slice(0, -1)) * unit;
+  const r = resolveExpiry({ expires_at: c.expires_at }, null, now);
+  return r.ok ? [] : [error(r.violation.summary, r.violation.detail, "expires_at")];
 }
 
 /**

@@ -165,7 +165,7 @@ describe("tfplugin6.Provider against a real keyform server (MariaDB)", () => {
 
     // a plan-time policy error: expires_at in the past
     const past = await plan(null, resourceConfig({ name: "old", expires_at: "2001-01-01T00:00:00Z" }));
-    expect(diagSummary(past)).toEqual(["ERROR expires_at is in the past @expires_at"]);
+    expect(diagSummary(past)).toEqual(["ERROR Invalid expires_at @expires_at"]); // the same words as keyform's own planner
 
     // apply create
     const a1 = await apply(null, created.planned, config);
