@@ -1,7 +1,7 @@
 import { diffApiKey } from "../../core/diff/api-key.diff";
 import type { KeyType } from "../../core/keys/key";
 import { overlapMs, overlapNote } from "../../core/keys/rotation";
-import { KeyformApiError, type KeyformClient, type KeyView, type PatchKeyBody } from "./client";
+import { KeyformError, type KeyformClient, type KeyView, type PatchKeyBody } from "../../client/src";
 import { isSet, isUnknown, sameValue, UNKNOWN, type ObjectValue, type Value } from "./cty";
 import { attributePath, error, warning, type Diagnostic } from "./diagnostics";
 import { expiryDiagnostics, secretMatchesMasked } from "./api-key.rules";
@@ -188,7 +188,7 @@ export class ApiKeyResource {
     if (prior === null) {
       const created = await client.createKey(account, {
         name: str(planned.name)!,
-        type: str(planned.type) ?? "live",
+        type: (str(planned.type) ?? "live") as "live" | "temp",
         ...(isSet(planned.expires_in) ? { expires_in: str(planned.expires_in)! } : {}),
         ...(isSet(planned.expires_at) ? { expires_at: str(planned.expires_at)! } : {}),
         ...(Array.isArray(planned.scopes) ? { scopes: planned.scopes } : {}),
@@ -223,7 +223,7 @@ export class ApiKeyResource {
       if (view !== null) throw new PartialApplyError(this.result(view, { ...prior, masked: UNKNOWN, expires_at: UNKNOWN, rotation_due_at: UNKNOWN }, secret, issuedAt).state!, writeSecretRecord(record!), err);
       throw err;
     }
-    if (view === null) throw new KeyformApiError(404, "NOT_FOUND", `key ${id} no longer exists in account ${account}`);
+    if (view === null) throw new KeyformError(404, "NOT_FOUND", `key ${id} no longer exists in account ${account}`);
     return this.result(view, planned, secret, issuedAt, record);
   }
 

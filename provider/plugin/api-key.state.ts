@@ -1,4 +1,4 @@
-import type { KeyView } from "./client";
+import type { KeyView } from "../../client/src";
 import { isUnknown, type ObjectValue, type Value } from "./cty";
 
 /**

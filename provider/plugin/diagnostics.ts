@@ -1,4 +1,4 @@
-import { KeyformApiError } from "./client";
+import { KeyformError } from "../../client/src";
 
 /** tfplugin6 diagnostics, optionally pointing at a top-level attribute. */
 export interface Diagnostic {
@@ -24,8 +24,8 @@ export const hasErrors = (diags: readonly Diagnostic[]) => diags.some((d) => d.s
 
 /** An error as diagnostics: problem+json field errors point at their attribute. */
 export function diagnosticsFrom(err: unknown, summary: string): Diagnostic[] {
-  if (err instanceof KeyformApiError) {
-    const fields = err.fieldErrors.filter((e) => e.field).map((e) => error(`${summary}: ${err.code}`, `${err.detail} (${e.message ?? "invalid"})`, e.field!.replace(/^\//, "").split("/")[0]));
+  if (err instanceof KeyformError) {
+    const fields = err.fieldErrors.filter((e) => e.field).map((e) => error(`${summary}: ${err.code}`, `${err.detail} (${e.message ?? "invalid"})`, e.field.replace(/^\//, "").split("/")[0]));
     return fields.length > 0 ? fields : [error(`${summary}: ${err.code}`, err.detail)];
   }
   return [error(summary, (err as Error)?.message ?? String(err))];

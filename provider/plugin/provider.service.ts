@@ -2,7 +2,7 @@ import { PROVIDER_VERSION as SCHEMA_PROVIDER_VERSION } from "../../core/schema/a
 import { ApiKeyDataSource } from "./api-key.data-source";
 import { ApiKeyResource, type ClientCapabilities, type ProviderContext } from "./api-key.resource";
 import { PartialApplyError } from "./api-key.state";
-import { KeyformClient } from "./client";
+import { KeyformClient } from "../../client/src";
 import { decodeObject, encodeObject, isUnknown, type DynamicValue, type ObjectValue } from "./cty";
 import { diagnosticsFrom, error, hasErrors, type Diagnostic } from "./diagnostics";
 import { log } from "./log";
@@ -134,7 +134,7 @@ export class KeyformProviderService {
       diagnostics.push(error("No keyform token", "Set KEYFORM_TOKEN in the environment, or the provider's token argument to an ephemeral value (e.g. ephemeral.keyform_temp_key.<name>.secret)."));
       return { diagnostics };
     }
-    this.configured = new KeyformClient({ endpoint: this.endpoint, token, stopSignal: this.stopping.signal, userAgent: `terraform-provider-keyform/${PROVIDER_VERSION} terraform/${req.terraform_version ?? "?"}` });
+    this.configured = new KeyformClient({ endpoint: this.endpoint, token, timeoutMs: 30_000, signal: this.stopping.signal, userAgent: `terraform-provider-keyform/${PROVIDER_VERSION} terraform/${req.terraform_version ?? "?"}` });
     log(`configured: endpoint ${this.endpoint}, account ${this.account ?? "(none)"}, token from ${typeof config.token === "string" ? "configuration" : "KEYFORM_TOKEN"}`);
     return { diagnostics };
   }

@@ -1,17 +1,9 @@
 import { quoted } from "../reconciler/render/safe-text";
 import { CliError } from "./cli-error";
 
-/** A small REST client for the CLI. The token goes only to the endpoint the user chose. */
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    readonly detail: string,
-    readonly body: unknown,
-  ) {
-    super(`${code}: ${detail}`);
-  }
-}
+import { KeyformClient } from "../../client/src";
+
+export { KeyformClient, KeyformError } from "../../client/src";
 
 export const DEFAULT_ENDPOINT = "http://127.0.0.1:8080";
 
@@ -62,57 +54,15 @@ export function resolveEndpoint(env: NodeJS.ProcessEnv, o: EndpointOptions = {})
 
 export const NO_TOKEN = "No token: set KEYFORM_TOKEN to a keyform key (or the operator token).";
 
-export class KeyformClient {
-  constructor(
-    readonly endpoint: string,
-    private readonly token: string | undefined,
-  ) {}
-
-  static from(env: NodeJS.ProcessEnv, o: EndpointOptions = {}): KeyformClient {
-    return new KeyformClient(resolveEndpoint(env, o).endpoint, env.KEYFORM_TOKEN || undefined);
-  }
-
-  private async send(method: string, path: string, body?: unknown): Promise<Response> {
-    if (!this.token) throw new CliError(NO_TOKEN);
-    try {
-      return await fetch(this.endpoint + path, {
-        method,
-        // A redirect could carry the token elsewhere: keyform's API never redirects.
-        redirect: "error",
-        headers: {
-          authorization: `Bearer ${this.token}`,
-          ...(body !== undefined ? { "content-type": "application/json" } : {}),
-        },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-    } catch (err) {
-      throw new ApiError(0, "CONNECTION_FAILED", `cannot reach keyform at ${this.endpoint} (${(err as Error).cause ?? (err as Error).message})`, null);
-    }
-  }
-
-  async request<T = unknown>(method: string, path: string, body?: unknown): Promise<T> {
-    const res = await this.send(method, path, body);
-    const text = await res.text();
-    const parsed = text ? safeJsonParse(text) : undefined;
-    if (!res.ok) {
-      const p = (parsed ?? {}) as { code?: unknown; detail?: unknown };
-      throw new ApiError(res.status, typeof p.code === "string" ? p.code : `HTTP_${res.status}`, typeof p.detail === "string" ? p.detail : text.slice(0, 300), parsed);
-    }
-    return parsed as T;
-  }
-
-  /** A text rendering (`?format=text|markdown`). */
-  async text(path: string): Promise<string> {
-    const res = await this.send("GET", path);
-    if (!res.ok) throw new CliError(`cannot read ${path}: HTTP ${res.status}`);
-    return res.text();
-  }
+/**
+ * The CLI's client: keyform's one REST client, sending KEYFORM_TOKEN only to the endpoint the user chose
+ * (`resolveEndpoint`). Without a token, the CLI says which variable to set.
+ */
+export function connect(endpoint: string, token: string | undefined): KeyformClient {
+  if (!token) throw new CliError(NO_TOKEN);
+  return new KeyformClient({ endpoint, token, timeoutMs: 120_000, userAgent: "keyform-cli" });
 }
 
-function safeJsonParse(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
+export function clientFrom(env: NodeJS.ProcessEnv, o: EndpointOptions = {}): KeyformClient {
+  return connect(resolveEndpoint(env, o).endpoint, env.KEYFORM_TOKEN || undefined);
 }

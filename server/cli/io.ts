@@ -1,5 +1,5 @@
 import { safeLine, safeText } from "../reconciler/render/safe-text";
-import { ApiError } from "./client";
+import { KeyformError } from "./client";
 
 /** What a command may touch; tests and `main` pass the real streams. */
 export interface CliIO {
@@ -34,9 +34,8 @@ export function outData(io: CliIO, text: string): void {
 
 /** An error as the CLI prints it; what a server said is shown on one line, escaped. */
 export function errorMessage(err: unknown): string {
-  if (err instanceof ApiError) {
-    const fields = (err.body as { errors?: Array<{ field?: unknown; message?: unknown }> } | null)?.errors;
-    const lines = Array.isArray(fields) ? fields.map((f) => `  ${safeLine(String(f?.field ?? ""))} ${safeLine(String(f?.message ?? ""))}`) : [];
+  if (err instanceof KeyformError) {
+    const lines = err.fieldErrors.map((f) => `  ${safeLine(String(f?.field ?? ""))} ${safeLine(String(f?.message ?? ""))}`);
     return [`Error: ${safeLine(err.code)}: ${safeLine(err.detail)}`, ...lines].join("\n");
   }
   return safeText(`Error: ${(err as Error).message}`);

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import type { KeyView } from "../../keys/key.view";
-import { KeyformClient } from "../client";
+import { clientFrom } from "../client";
 import { CliError, out, secretArg, table, type CliIO } from "../io";
 import { safeJson, safeLine } from "../../reconciler/render/safe-text";
 
@@ -16,7 +16,7 @@ function account(io: CliIO, o: Common): string {
   return encodeURIComponent(a);
 }
 
-const client = (io: CliIO, o: Common) => KeyformClient.from(io.env, { flag: o.endpoint });
+const client = (io: CliIO, o: Common) => clientFrom(io.env, { flag: o.endpoint });
 
 function describe(k: KeyView): string {
   return table([

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import type { Command } from "commander";
 import { quoted, safeJson, safeLine } from "../../reconciler/render/safe-text";
-import { ApiError, KeyformClient, resolveEndpoint, NO_TOKEN } from "../client";
+import { connect, KeyformError, NO_TOKEN, resolveEndpoint, type KeyformClient } from "../client";
 import { CliError, out, warn, type CliIO } from "../io";
 import { ensureOutputsDir, mergeOutputs, outputsKey, outputsPath, readOutputs, untrustedWarning, writeOutputs, type ApplyOutputs } from "../outputs-file";
 import { PLAN_ID, readSavedPlan, writeSavedPlan } from "../saved-plan";
@@ -50,7 +50,7 @@ function clientFor(io: CliIO, o: PlanFlags, config: Record<string, unknown>): Ke
   if (r.ignoredConfigEndpoint !== undefined) {
     warn(io, `Note: using ${r.endpoint}, not the provider block's endpoint ${quoted(r.ignoredConfigEndpoint)} (set KEYFORM_ENDPOINT or --endpoint; --use-config-endpoint trusts the configuration's).`);
   }
-  return new KeyformClient(r.endpoint, io.env.KEYFORM_TOKEN);
+  return connect(r.endpoint, io.env.KEYFORM_TOKEN);
 }
 
 /** Plans a configuration on the server; returns the stored plan, the client that made it and the stack. */
@@ -65,9 +65,9 @@ async function makePlan(io: CliIO, pathArg: string | undefined, o: PlanFlags) {
     });
     return { plan, client, stack, failed: false };
   } catch (err) {
-    const planId = err instanceof ApiError && err.code === "PLAN_FAILED" ? (err.body as { plan_id?: string }).plan_id : undefined;
+    const planId = err instanceof KeyformError && err.code === "PLAN_FAILED" ? (err.body as { plan_id?: string }).plan_id : undefined;
     if (!planId) throw err;
-    const plan = ((err as ApiError).body as { plan: PlanView }).plan;
+    const plan = ((err as KeyformError).body as { plan: PlanView }).plan;
     return { plan, client, stack, failed: true };
   }
 }
@@ -192,7 +192,7 @@ export function registerPlanApply(program: Command, io: CliIO, run: (fn: () => P
             planId = o.plan;
             stack = checkedStack(o.stack, "--stack");
           } else throw new CliError(`--plan ${quoted(o.plan)} is neither a saved plan file nor a plan id`);
-          client = new KeyformClient(endpoint, io.env.KEYFORM_TOKEN);
+          client = connect(endpoint, io.env.KEYFORM_TOKEN);
           keep = prepareOutputs(io, stack, o.outputsFile);
         } else {
           const made = await makePlan(io, path, o);

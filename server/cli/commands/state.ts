@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { KeyformClient } from "../client";
+import { clientFrom } from "../client";
 import { CliError, out, type CliIO } from "../io";
 import { quoted, safeJson, safeLine } from "../../reconciler/render/safe-text";
 import { checkedStack, ownerQuery } from "../stack-arg";
@@ -29,7 +29,7 @@ function target(io: CliIO, o: Target) {
   } catch {
     // no cdktf.out here: --stack is required
   }
-  return { stack: checkedStack(stack, "this folder (no cdktf.out here)"), owner: ownerQuery(o.owner), client: KeyformClient.from(io.env, { flag: o.endpoint, configEndpoint, useConfigEndpoint: o.useConfigEndpoint }) };
+  return { stack: checkedStack(stack, "this folder (no cdktf.out here)"), owner: ownerQuery(o.owner), client: clientFrom(io.env, { flag: o.endpoint, configEndpoint, useConfigEndpoint: o.useConfigEndpoint }) };
 }
 
 const targetOptions = (c: Command) =>

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { KeyformClient } from "../client";
+import { clientFrom } from "../client";
 import { out, secretArg, type CliIO } from "../io";
 import { safeJson, safeLine } from "../../reconciler/render/safe-text";
 
@@ -14,7 +14,7 @@ export function registerVerify(program: Command, io: CliIO, run: (fn: () => Prom
     .action((key: string, o: { scope?: string[]; endpoint?: string; json?: boolean }) =>
       run(async () => {
         const secret = await secretArg(io, key);
-        const r = await KeyformClient.from(io.env, { flag: o.endpoint }).request<{ valid: boolean; code: string; key_id?: string; account?: string; remaining_uses?: number | null }>(
+        const r = await clientFrom(io.env, { flag: o.endpoint }).request<{ valid: boolean; code: string; key_id?: string; account?: string; remaining_uses?: number | null }>(
           "POST", "/v1/verify", { key: secret, scopes: o.scope });
         if (o.json) out(io, safeJson(r, 2));
         else out(io, r.valid ? `VALID ${safeLine(String(r.key_id))} (account ${safeLine(String(r.account))}${r.remaining_uses != null ? `, ${Number(r.remaining_uses)} uses left` : ""})` : safeLine(String(r.code)));
