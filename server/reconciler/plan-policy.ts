@@ -3,7 +3,11 @@ import { ErrorCode } from "../errors/error-code";
 import { EXPIRES_IN, type ExpiresIn, parseDuration, resolveExpiry } from "../keys/expiry";
 import { MAX_SCOPES, NAME_RE, SCOPE_RE, scopesNotHeld } from "../keys/key.policy";
 import type { PlanNode } from "./plan-resource";
+import { excerpt } from "./evaluation-limits";
 import type { CurrentState, Diagnostic, KeyTypeName, PlannedChange } from "./reconciler.types";
+
+/** A configured value quoted in a diagnostic, shortened: one per instance, so never a megabyte each. */
+const quote = (v: string | null) => JSON.stringify(v === null ? v : excerpt(v));
 
 /**
  * Key policy at plan time: the same rules the key service enforces on every write (names, expiry,
@@ -35,7 +39,7 @@ export function checkPolicies(ordered: PlanNode[], changes: PlannedChange[], cur
       err(n.address, ErrorCode.LEGACY_KEYS_CANNOT_BE_CREATED, "Legacy keys cannot be created", `${n.address} would create a key of type "legacy". Legacy (UUID) keys can be imported and verified, never generated: import the existing key by its id, or use type "live".`);
     }
     if (sets("name") && !NAME_RE.test(key.name)) {
-      err(n.address, ErrorCode.VALIDATION_FAILED, "Invalid key name", `name must be 1–128 characters of A-Z a-z 0-9 - _; got ${JSON.stringify(key.name)}.`);
+      err(n.address, ErrorCode.VALIDATION_FAILED, "Invalid key name", `name must be 1–128 characters of A-Z a-z 0-9 - _; got ${quote(key.name)}.`);
     }
 
     const configuresExpiry = d.args.expires_in !== null || d.args.expires_at !== null;
@@ -44,7 +48,7 @@ export function checkPolicies(ordered: PlanNode[], changes: PlannedChange[], cur
     } else if (key.type !== "temp" && d.args.expires_in !== null && d.args.expires_at !== null) {
       err(n.address, ErrorCode.VALIDATION_FAILED, "Conflicting expiry", "Give expires_in or expires_at, not both.");
     } else if (key.type !== "temp" && key.expires_in !== null && !(EXPIRES_IN as readonly string[]).includes(key.expires_in)) {
-      err(n.address, ErrorCode.VALIDATION_FAILED, "Invalid expires_in", `expires_in must be one of ${EXPIRES_IN.join(", ")}; got ${JSON.stringify(key.expires_in)}.`);
+      err(n.address, ErrorCode.VALIDATION_FAILED, "Invalid expires_in", `expires_in must be one of ${EXPIRES_IN.join(", ")}; got ${quote(key.expires_in)}.`);
     } else if (key.type !== "temp" && (setsAll || sets("expires_in") || sets("expires_at"))) {
       const maxExpiry = current.accounts[d.account!]!.maxExpiry;
       const req = key.expires_at !== null ? { expires_at: key.expires_at } : { expires_in: (key.expires_in ?? "never") as ExpiresIn };
@@ -53,16 +57,16 @@ export function checkPolicies(ordered: PlanNode[], changes: PlannedChange[], cur
       } catch (e) {
         if (!(e instanceof AppError)) throw e;
         if (e.code === ErrorCode.EXPIRY_EXCEEDS_POLICY) err(n.address, e.code, "Expiry exceeds policy", e.detail);
-        else err(n.address, ErrorCode.VALIDATION_FAILED, "Invalid expires_at", `expires_at must be an RFC 3339 time in the future; got ${JSON.stringify(key.expires_at)}.`);
+        else err(n.address, ErrorCode.VALIDATION_FAILED, "Invalid expires_at", `expires_at must be an RFC 3339 time in the future; got ${quote(key.expires_at)}.`);
       }
     }
     if (key.rotate_every !== null && parseDuration(key.rotate_every) === null) {
-      err(n.address, ErrorCode.VALIDATION_FAILED, "Invalid rotate_every", `rotate_every must be a duration such as 30d, 12h or 1y; got ${JSON.stringify(key.rotate_every)}.`);
+      err(n.address, ErrorCode.VALIDATION_FAILED, "Invalid rotate_every", `rotate_every must be a duration such as 30d, 12h or 1y; got ${quote(key.rotate_every)}.`);
     }
 
     if (sets("scopes")) {
       const bad = key.scopes.filter((s) => !SCOPE_RE.test(s));
-      if (bad.length) err(n.address, ErrorCode.VALIDATION_FAILED, "Invalid scopes", `Scopes must look like "alerts:send"; invalid: ${bad.map((s) => JSON.stringify(s)).join(", ")}.`);
+      if (bad.length) err(n.address, ErrorCode.VALIDATION_FAILED, "Invalid scopes", `Scopes must look like "alerts:send"; invalid: ${bad.slice(0, 10).map(quote).join(", ")}${bad.length > 10 ? ` and ${bad.length - 10} more` : ""}.`);
       if (key.scopes.length > MAX_SCOPES) err(n.address, ErrorCode.VALIDATION_FAILED, "Too many scopes", `A key holds at most ${MAX_SCOPES} scopes; ${n.address} has ${key.scopes.length}.`);
       if (current.grantorScopes !== null) {
         const granted = setsAll ? key.scopes : key.scopes.filter((s) => !(n.before?.scopes ?? []).includes(s));
