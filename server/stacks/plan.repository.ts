@@ -13,6 +13,16 @@ type Row = Record<string, unknown>;
 /** A plan without its Terraform JSON pieces: what an apply reads. */
 export type PlanSteps = Omit<Plan, "terraform">;
 
+/** A stored plan's row without its body. */
+export type PlanRecord = Omit<StoredPlan, "plan">;
+
+/** A plan's body as stored (see `encodePlanBody`), and where its Terraform JSON document lies in it. */
+export interface EncodedPlan {
+  body: string;
+  terraformStart: number;
+  terraformBytes: number;
+}
+
 export interface StoredPlan<P extends PlanSteps = Plan> {
   id: string;
   stack: string;
@@ -50,7 +60,7 @@ const PLAN_END = ";";
  * one string or Buffer. Stored as base64 segments joined by ",", the plan's own part (`{"plan":…`) in
  * segments of its own, followed by `PLAN_END`.
  */
-async function encodeBody(plan: Plan, terraformJson: Iterable<string>): Promise<{ body: string; terraformStart: number; terraformBytes: number }> {
+export async function encodePlanBody(plan: Plan, terraformJson: Iterable<string> = jsonChunks(renderPlanJson(plan))): Promise<EncodedPlan> {
   const segments: Promise<Buffer>[] = [];
   let z: DeflateRaw | null = null;
   let size = 0;
@@ -197,7 +207,12 @@ export class PlanRepository {
    * document as stored, to be sent.
    */
   async insert(p: StoredPlan, terraformJson: Iterable<string> = jsonChunks(renderPlanJson(p.plan))): Promise<StreamedJson> {
-    const { body, terraformStart, terraformBytes } = await encodeBody(p.plan, terraformJson);
+    const { plan, ...record } = p;
+    return this.insertEncoded(record, await encodePlanBody(plan, terraformJson));
+  }
+
+  /** Stores a plan encoded elsewhere (by a plan worker); returns its Terraform JSON document as stored, to be sent. */
+  async insertEncoded(p: PlanRecord, { body, terraformStart, terraformBytes }: EncodedPlan): Promise<StreamedJson> {
     await this.store.write((tx) =>
       tx.query(`INSERT INTO plans (${LIGHT}, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, [
         p.id, p.stack, p.lineage, p.serial, JSON.stringify(p.accounts), p.errored ? 1 : 0, p.hasChanges ? 1 : 0, p.summary, p.createdBy,

@@ -1,0 +1,60 @@
+/**
+ * A plan worker: a thread that evaluates plan requests so the request thread never does (see
+ * plan-pool.ts). It reads the store through a connection of its own and runs one PlanJob at a time.
+ */
+import { parentPort, workerData } from "node:worker_threads";
+import { AccountRepository } from "../accounts/account.repository";
+import { KeyRepository } from "../keys/key.repository";
+import { Store } from "../store/store";
+import { PlanJob, type PlanJobDeps } from "./plan-job";
+import { type FromWorker, type PlanWorkerData, toWire, type ToWorker } from "./plan-worker.protocol";
+import { StackRepository } from "./stack.repository";
+
+const data = workerData as PlanWorkerData;
+const port = parentPort!;
+
+let opening: Promise<PlanJobDeps> | null = null;
+/** Opened on the first plan, and again after a failed attempt (the database may be back). */
+function deps(): Promise<PlanJobDeps> {
+  opening ??= Store.openReader(data.store).then(
+    (store) => ({ stacks: new StackRepository(store), keys: new KeyRepository(store), accounts: new AccountRepository(store), tempKeyCap: data.tempKeyCap, limits: data.limits }),
+    (err: unknown) => {
+      opening = null;
+      throw err;
+    },
+  );
+  return opening;
+}
+
+let job: PlanJob | null = null;
+
+async function handle(msg: ToWorker): Promise<FromWorker | null> {
+  if (msg.type === "drop") {
+    job = null;
+    return null;
+  }
+  try {
+    if (msg.type === "parse") {
+      job = new PlanJob(await deps(), msg.stack, msg.now);
+      return { type: "parsed", result: await job.parse(msg.body) };
+    }
+    const current = job;
+    job = null;
+    if (!current) throw new Error("plan without a parsed configuration");
+    return { type: "planned", result: await current.plan(msg.principal) };
+  } catch (err) {
+    job = null;
+    return { type: "failed", error: toWire(err) };
+  }
+}
+
+port.on("message", (msg: ToWorker) => {
+  void handle(msg).then((reply) => {
+    if (!reply) return;
+    try {
+      port.postMessage(reply);
+    } catch (err) {
+      port.postMessage({ type: "failed", error: toWire(err) } satisfies FromWorker);
+    }
+  });
+});
