@@ -44,7 +44,10 @@ const SIZES = (process.env.BENCH_SIZES ?? "100,1000,10000").split(",").map(Numbe
 const ADMIN = `bench-admin-${randomBase62(24)}`;
 const VALID_KEYS = 200;
 /** For profiling: which phases to run (http, stacks) and extra node flags for the keyform process only. */
-const PHASES = new Set((process.env.BENCH_PHASES ?? "http,stacks").split(","));
+const PHASES = new Set((process.env.BENCH_PHASES ?? "http,stacks,busy").split(","));
+/** The steady verification load measured idle and while 10,000-key plans are evaluated on the same replica. */
+const BUSY_RATE = Number(process.env.BENCH_BUSY_RATE ?? 1000);
+const BUSY_CONNECTIONS = Number(process.env.BENCH_BUSY_CONNECTIONS ?? 8);
 const KEYFORM_NODE_FLAGS = (process.env.BENCH_KEYFORM_NODE_FLAGS ?? "").split(" ").filter(Boolean);
 
 // ---------------------------------------------------------------- helpers
@@ -227,6 +230,58 @@ async function load(name: string, url: string, token: string, pick: () => string
   return { name, rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.timeouts, non2xx: r.non2xx, total: r.requests.total };
 }
 
+/** A steady verification load (`BUSY_RATE` req/s over `BUSY_CONNECTIONS` connections): latency at a rate the replica can serve. */
+async function steadyLoad(url: string, token: string, pick: () => string, duration: number): Promise<{ p50: number; p99: number; max: number; total: number; errors: number; non2xx: number }> {
+  const r = await autocannon({
+    url: url + "/v1/verify",
+    method: "POST",
+    connections: BUSY_CONNECTIONS,
+    overallRate: BUSY_RATE,
+    duration,
+    headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+    requests: [{ method: "POST", setupRequest: (req: Record<string, unknown>) => ({ ...req, body: `{"key":"${pick()}"}` }) }],
+  });
+  return { p50: r.latency.p50, p99: r.latency.p99, max: r.latency.max, total: r.requests.total, errors: r.errors + r.timeouts, non2xx: r.non2xx };
+}
+
+interface BusyRow {
+  rate: number;
+  idle: { p50: number; p99: number; max: number; total: number; errors: number; non2xx: number };
+  busy: { p50: number; p99: number; max: number; total: number; errors: number; non2xx: number };
+  p99Ratio: number;
+  plans: number;
+  planStatuses: Record<string, number>;
+  planMedianMs: number;
+}
+
+/**
+ * Verify p99 on a replica while 10,000-key plans are evaluated there back to back (by a separate
+ * process, `plan-loop.js`, so receiving the plans never runs on the load generator's event loop),
+ * against the same load on the idle replica.
+ */
+async function verifyWhilePlanning(kf: Child, token: string, pick: () => string, stack: string, config: unknown, tmp: string): Promise<BusyRow> {
+  const bodyFile = join(tmp, "busy-plan.json");
+  writeFileSync(bodyFile, JSON.stringify({ config }));
+  await steadyLoad(kf.base, token, pick, WARMUP || 1);
+  const idle = await steadyLoad(kf.base, token, pick, DURATION);
+  const loop = spawn(process.execPath, [join(DIST, "bench/plan-loop.js"), kf.base, ADMIN, stack, bodyFile, String(DURATION + 30)], { stdio: ["ignore", "pipe", "inherit"] });
+  children.add(loop);
+  let out = "";
+  loop.stdout!.on("data", (d) => (out += d));
+  const exited = new Promise<void>((res) => loop.once("exit", () => res()));
+  await new Promise((r) => setTimeout(r, 300)); // the first plan is under way
+  const busy = await steadyLoad(kf.base, token, pick, DURATION);
+  loop.kill("SIGTERM");
+  await exited;
+  children.delete(loop);
+  const result = JSON.parse(out.trim().split("\n").pop() ?? "{}") as { plans: number; statuses: Record<string, number>; ms: number[] };
+  const row: BusyRow = {
+    rate: BUSY_RATE, idle, busy, p99Ratio: busy.p99 / Math.max(idle.p99, 1), plans: result.plans, planStatuses: result.statuses, planMedianMs: median(result.ms ?? [0]),
+  };
+  process.stderr.write(`  verify at ${BUSY_RATE} req/s: p99 idle ${idle.p99} ms, while planning ${busy.p99} ms (${result.plans} plans of 10,000 keys, median ${row.planMedianMs} ms)\n`);
+  return row;
+}
+
 /** `contentType`: `application/json` takes keyform's fast lane; any other JSON type goes through Express. */
 async function scenario(name: string, url: string, token: string, pick: () => string, pid: number, contentType = "application/json"): Promise<HttpRow> {
   if (WARMUP > 0) await load(name, url, token, pick, WARMUP, contentType);
@@ -344,6 +399,7 @@ async function main(): Promise<void> {
     }, 20);
     const stacks: StackRow[] = [];
     let replanMs = 0;
+    let largest: { stack: string; config: unknown } | null = null;
     for (const n of SIZES) {
       const nAccounts = 10;
       const accounts = Array.from({ length: nAccounts }, (_, i) => `s${n}-a${i}`);
@@ -363,6 +419,7 @@ async function main(): Promise<void> {
       if (applied.json.resources.length !== n) throw new Error(`apply of ${n}: ${applied.json.resources.length} resources`);
       const row: StackRow = { keys: n, planMs: median(plans.map((p) => p.ms)), applyMs: applied.ms, planPeakRssMB: Math.round(planRss / 2 ** 20), applyPeakRssMB: Math.round(stepPeak / 2 ** 20) };
       if (n === Math.max(...SIZES)) {
+        largest = { stack, config };
         const re: number[] = [];
         stepPeak = 0;
         for (let i = 0; i < 3; i++) {
@@ -379,6 +436,12 @@ async function main(): Promise<void> {
     clearInterval(sampler);
     const mem = rssOf(pid);
     peak = Math.max(peak, mem.hwm);
+    // ---- verification on this replica while it evaluates 10,000-key plans (after the RSS measurement)
+    let busy: BusyRow | null = null;
+    if (PHASES.has("busy") && largest && Math.max(...SIZES) === 10000) {
+      busy = await verifyWhilePlanning(kf, verifier, pickValid, largest.stack, largest.config, tmp);
+      results.busy = busy;
+    }
     await kf.stop();
     const byN = new Map(stacks.map((s) => [s.keys, s]));
     const big = byN.get(10000), mid = byN.get(1000);
@@ -403,6 +466,7 @@ async function main(): Promise<void> {
         { target: "apply growth 10k/1k ≤ 12", value: growth.apply, limit: 12, pass: growth.apply <= 12 },
       ] : []),
       { target: "server peak RSS ≤ 400 MB", value: peak / 2 ** 20, limit: 400, pass: peak <= 400 * 2 ** 20 },
+      ...(busy ? [{ target: "verify p99 while planning 10k ≤ 2 × idle", value: busy.p99Ratio, limit: 2, pass: busy.p99Ratio <= 2 && busy.busy.non2xx === 0 && busy.busy.errors === 0 }] : []),
     ];
     results.targets = targets;
     results.machine = {
@@ -413,7 +477,7 @@ async function main(): Promise<void> {
     results.at = new Date().toISOString();
     results.totalSeconds = Math.round((Date.now() - started) / 1000);
 
-    printTable(results, http, stacks, replanMs, growth, peak, targets);
+    printTable(results, http, stacks, replanMs, growth, peak, targets, busy);
     writeFileSync(join(ROOT, "bench/results.json"), JSON.stringify(results, null, 2) + "\n");
     process.stdout.write(`\nwrote bench/results.json (${results.totalSeconds} s)\n`);
     // Opt-in gate (CI): exit 3 when a target is missed.
@@ -435,6 +499,7 @@ async function dbVersion(): Promise<string> {
 function printTable(
   r: Record<string, unknown>, http: HttpRow[], stacks: StackRow[], replanMs: number,
   growth: { plan: number; apply: number } | null, peak: number, targets: Array<{ target: string; value: number; limit: number; pass: boolean }>,
+  busy: BusyRow | null = null,
 ): void {
   const pad = (s: string, n: number) => s.padEnd(n);
   const lpad = (s: string, n: number) => s.padStart(n);
@@ -452,6 +517,14 @@ function printTable(
   }
   if (growth) lines.push(`growth 10,000/1,000: plan ${growth.plan.toFixed(2)}, apply ${growth.apply.toFixed(2)}`);
   lines.push(`server peak RSS during stack runs: ${(peak / 2 ** 20).toFixed(0)} MB`);
+  if (busy) {
+    lines.push("", `Verify at ${busy.rate} req/s (${BUSY_CONNECTIONS} connections, ${DURATION} s) on the stacks replica`);
+    lines.push(`${pad("", 34)}${lpad("p50 ms", 8)}${lpad("p99 ms", 8)}${lpad("max ms", 8)}${lpad("requests", 10)}${lpad("errors", 8)}${lpad("non2xx", 8)}`);
+    for (const [name, x] of [["idle", busy.idle], ["while planning 10,000 keys", busy.busy]] as const) {
+      lines.push(`${pad(name, 34)}${lpad(String(x.p50), 8)}${lpad(String(x.p99), 8)}${lpad(String(x.max), 8)}${lpad(String(x.total), 10)}${lpad(String(x.errors), 8)}${lpad(String(x.non2xx), 8)}`);
+    }
+    lines.push(`${busy.plans} plans of 10,000 keys completed meanwhile (${JSON.stringify(busy.planStatuses)}), median ${busy.planMedianMs} ms`);
+  }
   lines.push("", "Targets");
   for (const t of targets) lines.push(`${t.pass ? "PASS" : "FAIL"}  ${pad(t.target, 40)} ${t.value.toFixed(2)} (limit ${t.limit})`);
   const m = r.machine as Record<string, unknown>;

@@ -67,12 +67,19 @@ class PlanThread {
   dead: PlanEvaluationFailure | null = null;
   /** Counted in the pool's live threads (cleared once, when the pool stops counting it). */
   counted = true;
+  /** Resolved once the worker has loaded its code: a plan's time budget starts there, not at a cold start. */
+  readonly ready: Promise<void>;
 
   constructor(opts: PlanPoolOptions, onDeath: (t: PlanThread) => void) {
     const entry = workerEntry();
     this.worker = new Worker(entry.filename, { eval: entry.eval, workerData: opts.data, resourceLimits: { maxOldGenerationSizeMb: opts.heapMb } });
     this.worker.unref();
+    let loaded: () => void = () => undefined;
+    let failed: (e: Error) => void = () => undefined;
+    this.ready = new Promise((resolve, reject) => ((loaded = resolve), (failed = reject)));
+    this.ready.catch(() => undefined); // observed by `session`
     this.worker.on("message", (m: FromWorker) => {
+      if (m.type === "ready") return loaded();
       const p = this.pending;
       this.pending = null;
       p?.resolve(m);
@@ -81,6 +88,7 @@ class PlanThread {
       if (this.dead) return;
       this.dead = failure;
       if (failure.reason !== "timeout") opts.logger.error({ reason: failure.reason, err: { message: failure.logDetail ?? failure.message } }, "plan worker stopped");
+      failed(failure);
       this.pending?.reject(failure);
       this.pending = null;
       onDeath(this);
@@ -103,13 +111,14 @@ class PlanThread {
     if (!this.dead) this.worker.postMessage(msg);
   }
 
-  /** Stops the thread (its plan fails with `failure`). */
-  kill(failure: PlanEvaluationFailure): void {
-    if (this.dead) return;
-    this.dead = failure;
-    this.pending?.reject(failure);
-    this.pending = null;
-    void this.worker.terminate();
+  /** Stops the thread (its plan, if any, fails with `failure`). */
+  async kill(failure: PlanEvaluationFailure): Promise<void> {
+    if (!this.dead) {
+      this.dead = failure;
+      this.pending?.reject(failure);
+      this.pending = null;
+    }
+    await this.worker.terminate();
   }
 }
 
@@ -123,7 +132,14 @@ export class WorkerPlanPool implements PlanRunner {
   constructor(private readonly opts: PlanPoolOptions) {}
 
   async session(): Promise<PlanSession> {
-    return new WorkerSession(await this.acquire(), this, this.opts);
+    const thread = await this.acquire();
+    try {
+      await thread.ready;
+    } catch (err) {
+      this.giveBack(thread);
+      throw err;
+    }
+    return new WorkerSession(thread, this, this.opts);
   }
 
   /** The most recently used idle thread (its heap is warm and sized for plans), a new one, or a place in line. */
@@ -178,7 +194,7 @@ export class WorkerPlanPool implements PlanRunner {
     for (const w of this.waiting.splice(0)) w.reject(shuttingDown());
     const threads = [...this.all];
     this.idle.length = 0;
-    await Promise.all(threads.map((t) => t.worker.terminate()));
+    await Promise.all(threads.map((t) => t.kill(PlanEvaluationFailure.crash("the server is shutting down"))));
   }
 }
 
@@ -195,7 +211,10 @@ class WorkerSession implements PlanSession {
     private readonly pool: WorkerPlanPool,
     private readonly opts: PlanPoolOptions,
   ) {
-    this.timer = setTimeout(() => thread.kill(PlanEvaluationFailure.timeout(opts.timeoutMs)), opts.timeoutMs);
+    this.timer = setTimeout(() => {
+      opts.logger.warn({ timeout_ms: opts.timeoutMs }, "plan evaluation timed out; its worker was stopped");
+      void thread.kill(PlanEvaluationFailure.timeout(opts.timeoutMs));
+    }, opts.timeoutMs);
     this.timer.unref();
   }
 

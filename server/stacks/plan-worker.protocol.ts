@@ -19,8 +19,8 @@ export type ToWorker =
   | { type: "plan"; principal: Principal }
   | { type: "drop" };
 
-/** Worker → request thread: one reply per `parse` or `plan`. */
-export type FromWorker = { type: "parsed"; result: ParsedPlan } | { type: "planned"; result: PlannedPlan } | { type: "failed"; error: WireError };
+/** Worker → request thread: `ready` once loaded, then one reply per `parse` or `plan`. */
+export type FromWorker = { type: "ready" } | { type: "parsed"; result: ParsedPlan } | { type: "planned"; result: PlannedPlan } | { type: "failed"; error: WireError };
 
 /** An error as it crosses the thread boundary (structured clone keeps no classes). */
 export type WireError =

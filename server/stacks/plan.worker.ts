@@ -58,3 +58,4 @@ port.on("message", (msg: ToWorker) => {
     }
   });
 });
+port.postMessage({ type: "ready" } satisfies FromWorker);

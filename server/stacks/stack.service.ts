@@ -69,9 +69,16 @@ export class StackService {
    */
   async plan(ctx: CallContext, stack: string, body: Uint8Array | undefined, requestId?: string): Promise<RawJson> {
     if (ctx.principal.kind === "key" && !holdsScope(ctx.principal.key.scopes, "keys:read")) throw new AppError(ErrorCode.FORBIDDEN, "This key lacks the keys:read scope.");
-    const { record, planned } = await this.planStack(ctx, stack, body);
-    // The plan worker serialized and compressed the Terraform JSON document: it is stored and sent from storage as is.
-    const terraformJson = await this.plans.insertEncoded(record, planned.encoded);
+    this.metrics.plansInProgress.inc();
+    let stored;
+    try {
+      const { record, planned } = await this.planStack(ctx, stack, body);
+      // The plan worker serialized and compressed the Terraform JSON document: it is stored and sent from storage as is.
+      stored = { record, planned, terraformJson: await this.plans.insertEncoded(record, planned.encoded) };
+    } finally {
+      this.metrics.plansInProgress.dec();
+    }
+    const { record, planned, terraformJson } = stored;
     this.metrics.plans.inc({ outcome: planned.errored ? "errored" : planned.hasChanges ? "changes" : "no_changes" });
     // Same bytes as `res.json(this.planView(stored))`, whose last key is `terraform`.
     const head = `${JSON.stringify(planHead(record, planned)).slice(0, -1)},"terraform":`;
@@ -92,7 +99,7 @@ export class StackService {
    */
   private async planStack(ctx: CallContext, stack: string, body: Uint8Array | undefined): Promise<{ record: PlanRecord; planned: PlannedPlan }> {
     const now = this.clock();
-    const session = await this.planner.session();
+    const session = await this.planner.session().catch(failedBeforeAuthorization);
     try {
       const parsed = await session.parse(stack, now, body).catch(failedBeforeAuthorization);
       this.authorizeAccounts(ctx.principal, parsed.accounts, "keys:read");
