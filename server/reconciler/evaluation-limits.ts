@@ -111,44 +111,44 @@ function countBlocks(kind: (typeof BLOCK_KINDS)[number], raw: unknown): number {
   return Object.keys(byName).length;
 }
 
-interface Frame {
-  value: object;
-  depth: number;
-  key: string | number;
-  parent: Frame | null;
+/** One container being walked: its keys (objects) and the next child to look at. */
+interface Level {
+  value: Record<string | number, unknown>;
+  keys: Array<string | number> | null;
+  next: number;
 }
 
+/**
+ * Depth-first, with a stack of at most `maxDepth` levels: memory stays proportional to the depth, not to
+ * the number of values (a flat array of millions of objects is walked with one level on the stack).
+ */
 function tooDeep(root: object, limits: EvaluationLimits): LimitError | null {
-  const stack: Frame[] = [{ value: root, depth: 1, key: "", parent: null }];
+  const level = (value: object): Level => ({ value: value as Record<string, unknown>, keys: Array.isArray(value) ? null : Object.keys(value), next: 0 });
+  const stack: Level[] = [level(root)];
   while (stack.length) {
-    const frame = stack.pop()!;
-    const v = frame.value as Record<string | number, unknown>;
-    const keys: Array<string | number> = Array.isArray(v) ? [] : Object.keys(v);
-    const n = Array.isArray(v) ? v.length : keys.length;
-    for (let i = 0; i < n; i++) {
-      const key = Array.isArray(v) ? i : keys[i];
-      const child = v[key];
-      if (typeof child !== "object" || child === null) continue;
-      const next: Frame = { value: child, depth: frame.depth + 1, key, parent: frame };
-      if (next.depth > limits.maxDepth) {
-        const path = pathOf(next);
-        return new LimitError(
-          "maxDepth",
-          "Configuration nested too deeply",
-          `${describePath(path)} is nested more than ${limits.maxDepth} levels deep; ${limitNote(limits, "maxDepth")}.`,
-          addressOf(path),
-        );
-      }
-      stack.push(next);
+    const top = stack[stack.length - 1];
+    const size = top.keys ? top.keys.length : (top.value as unknown as unknown[]).length;
+    if (top.next >= size) {
+      stack.pop();
+      continue;
     }
+    const key = top.keys ? top.keys[top.next] : top.next;
+    top.next++;
+    const child = top.value[key];
+    if (typeof child !== "object" || child === null) continue;
+    if (stack.length + 1 > limits.maxDepth) {
+      // Each level's current key, root first: the path to `child`.
+      const path = stack.map((l) => (l.keys ? l.keys[l.next - 1] : l.next - 1));
+      return new LimitError(
+        "maxDepth",
+        "Configuration nested too deeply",
+        `${describePath(path)} is nested more than ${limits.maxDepth} levels deep; ${limitNote(limits, "maxDepth")}.`,
+        addressOf(path),
+      );
+    }
+    stack.push(level(child));
   }
   return null;
-}
-
-function pathOf(frame: Frame): Array<string | number> {
-  const out: Array<string | number> = [];
-  for (let f: Frame | null = frame; f && f.parent; f = f.parent) out.push(f.key);
-  return out.reverse();
 }
 
 /** `resource.keyform_api_key.k.scopes[0][0]…`, shortened in the middle. */

@@ -142,7 +142,8 @@ export abstract class ConfigBlockReader extends ConfigEvaluator {
   protected outputExpression(raw: unknown, ctx: EvalCtx): OutputExpression {
     if (typeof raw !== "string") {
       if (hasInterpolation(raw)) throw new ExpressionError("references are supported only in string outputs, not inside lists or objects.");
-      return { kind: "literal", value: raw };
+      // Written into the plan several times over: paid for like a value a reference returns.
+      return { kind: "literal", value: this.returned(raw, ctx) };
     }
     const parts = splitTemplate(raw);
     if (parts.length === 1 && "expr" in parts[0]) {

@@ -8,7 +8,7 @@ import type { KeyRepository } from "../keys/key.repository";
 import type { EvaluationLimits } from "../reconciler/evaluation-limits";
 import { plan as computePlan, unevaluatedPlan } from "../reconciler/plan";
 import { planInputs } from "../reconciler/plan-inputs";
-import type { DesiredConfig, Diagnostic, Plan, PlanSummary, StackState } from "../reconciler/reconciler.types";
+import type { DesiredConfig, Diagnostic, Plan, PlanOptions, PlanSummary, StackState } from "../reconciler/reconciler.types";
 import { parseConfig } from "../reconciler/tf-config.parser";
 import { loadCurrentState } from "./current-state";
 import { encodePlanBody, type EncodedPlan } from "./plan.repository";
@@ -60,7 +60,8 @@ const validatePlanBody = bodyValidator(PlanBody);
  * involved; `plan` loads the live keys, computes the plan and encodes it for storage.
  */
 export class PlanJob {
-  private parsed: { request: ReturnType<typeof validatePlanBody>; desired: DesiredConfig; state: StackState | null } | null = null;
+  /** Between the two steps: the evaluated configuration (not the request's raw config, which may be large and is no longer needed). */
+  private parsed: { options: PlanOptions; desired: DesiredConfig; state: StackState | null } | null = null;
 
   constructor(
     private readonly deps: PlanJobDeps,
@@ -76,16 +77,16 @@ export class PlanJob {
     const desired = evaluating(() => parseConfig(request.config, this.deps.limits));
     const row = await rowRead;
     const state = row && row.serial > 0 ? row.state : null;
-    this.parsed = { request, desired, state };
+    const options = { refresh: request.refresh, destroy: request.destroy, replace: request.replace, target: request.target };
+    this.parsed = { options, desired, state };
     return { accounts: planInputs(desired, state).accounts, lineage: row?.lineage ?? null, serial: row?.serial ?? 0 };
   }
 
   /** `principal`: who asked (already authorized for the parsed accounts by the request thread). */
   async plan(principal: Principal): Promise<PlannedPlan> {
     if (!this.parsed) throw new Error("PlanJob.plan before parse");
-    const { request, desired, state } = this.parsed;
+    const { options, desired, state } = this.parsed;
     this.parsed = null;
-    const options = { refresh: request.refresh, destroy: request.destroy, replace: request.replace, target: request.target };
     let p: Plan;
     if (desired.refused) {
       // Not evaluated: nothing to look up.

@@ -50,6 +50,8 @@ export interface PlanPoolOptions {
   logger: Logger;
   /** Plans waiting for a worker before more are refused (429); default 4 per worker. */
   maxWaiting?: number;
+  /** The worker's script (a built .js file); default plan.worker, built or from source. */
+  entry?: string;
 }
 
 /** Where the worker's code is: the built file, or (tests and tsx, running TypeScript sources) the source through tsx. */
@@ -71,7 +73,7 @@ class PlanThread {
   readonly ready: Promise<void>;
 
   constructor(opts: PlanPoolOptions, onDeath: (t: PlanThread) => void) {
-    const entry = workerEntry();
+    const entry = opts.entry ? { filename: opts.entry, eval: false } : workerEntry();
     this.worker = new Worker(entry.filename, { eval: entry.eval, workerData: opts.data, resourceLimits: { maxOldGenerationSizeMb: opts.heapMb } });
     this.worker.unref();
     let loaded: () => void = () => undefined;

@@ -168,6 +168,8 @@ describe("evaluation limits: one diagnostic naming the limit and the place", () 
     const big = Array.from({ length: 10_000 }, (_, i) => `s${i}`);
     const outputs = Object.fromEntries(Array.from({ length: 5_000 }, (_, i) => [`o${i}`, { value: "${local.big}" }]));
     expect(refusal(parseConfig(tfConfig({}, { locals: { big }, output: outputs }))).summary).toBe("Evaluation budget exceeded");
+    // A literal output is written into the plan several times over: paid for by its size.
+    expect(refusal(parseConfig(tfConfig({}, { output: { o: { value: Array.from({ length: 1_000_001 }, () => 1) } } }))).address).toBe("output.o");
     // A megabyte name on 10,000 instances would be 10 GB of plan.
     expect(refusal(parseConfig(tfConfig({ k: { name: "x".repeat(1 << 20), count: 10_000 } }))).summary).toBe("Evaluation budget exceeded");
   });
