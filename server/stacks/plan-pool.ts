@@ -37,7 +37,8 @@ export function createPlanRunner(store: Store, settings: Settings, deps: PlanJob
     size: settings.planWorkers,
     timeoutMs: settings.planTimeoutMs,
     heapMb: settings.planWorkerHeapMb,
-    data: { store: store.options, tempKeyCap: settings.tempKeyCap, limits: settings.planLimits },
+    // A plan's reads are a handful of queries at a time: a small pool per worker.
+    data: { store: { ...store.options, poolSize: 4 }, tempKeyCap: settings.tempKeyCap, limits: settings.planLimits },
     logger,
   });
 }

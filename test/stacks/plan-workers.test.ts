@@ -77,6 +77,27 @@ describe("a plan worker that dies", () => {
   });
 });
 
+describe("plans waiting for a worker", () => {
+  const pool = new WorkerPlanPool({
+    size: 1, timeoutMs: 10_000, heapMb: 64, maxWaiting: 2, entry: join(__dirname, "../support/crashing-plan-worker.js"),
+    data: { store: { url: "sqlite::memory:" }, tempKeyCap: 5, limits: DEFAULT_LIMITS }, logger: createLogger({ destination: new LogCapture() }),
+  });
+  afterAll(() => pool.close());
+
+  it("wait their turn up to a bound; past it they are refused with 429 RATE_LIMITED and Retry-After", async () => {
+    const busy = await pool.session();
+    const waiting = [pool.session(), pool.session()];
+    const refused = await pool.session().catch((e: unknown) => e);
+    expect(refused).toMatchObject({ code: "RATE_LIMITED", status: 429, extra: { headers: { "Retry-After": "1" } } });
+    busy.release();
+    for (const w of waiting) {
+      const s = await w;
+      expect((await s.parse("ok", 0, undefined)).accounts).toHaveLength(1);
+      s.release();
+    }
+  });
+});
+
 describe("plans on an in-memory SQLite database (no other thread can open it)", () => {
   let store: Store;
   let services: Services;
