@@ -6,7 +6,8 @@
  * Environment: KEYFORM_BENCH_MYSQL_URL (default mysql://root@127.0.0.1:3306), BENCH_DURATION (seconds per
  * HTTP scenario, default 10), BENCH_WARMUP (default 3), BENCH_CONNECTIONS (default 32), BENCH_SIZES
  * (default 100,1000,10000), BENCH_STRICT=1 (exit 3 when a target is missed). Profiling helpers:
- * BENCH_PHASES=http|stacks, BENCH_ONLY_VALID=1, BENCH_KEYFORM_NODE_FLAGS="--cpu-prof --cpu-prof-dir=…",
+ * BENCH_PHASES=http,stacks,busy (any of them), BENCH_BUSY_RATE / BENCH_BUSY_CONNECTIONS (the steady verify load
+ * measured idle and while 10,000-key plans run), BENCH_ONLY_VALID=1, BENCH_KEYFORM_NODE_FLAGS="--cpu-prof --cpu-prof-dir=…",
  * BENCH_KEEP_LOGS=1 (keeps the servers' logs in a temporary directory).
  *
  * Every server runs in its own child process; autocannon runs here, in the parent, so the load generator

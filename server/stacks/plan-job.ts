@@ -11,7 +11,7 @@ import { planInputs } from "../reconciler/plan-inputs";
 import type { DesiredConfig, Diagnostic, Plan, PlanOptions, PlanSummary, StackState } from "../reconciler/reconciler.types";
 import { parseConfig } from "../reconciler/tf-config.parser";
 import { loadCurrentState } from "./current-state";
-import { encodePlanBody, type EncodedPlan } from "./plan.repository";
+import { encodePlanBody, type EncodedPlan, type PlanRecord, type PlanRepository } from "./plan.repository";
 import type { StackRepository } from "./stack.repository";
 import { PlanBody } from "./stack.schemas";
 
@@ -19,8 +19,21 @@ export interface PlanJobDeps {
   stacks: StackRepository;
   keys: KeyRepository;
   accounts: AccountRepository;
+  /**
+   * Set where the job stores the plan itself (MySQL: the worker's own connection, so the request
+   * thread never formats a megabyte INSERT); unset where the request thread stores it (SQLite has one
+   * writer, the request thread's write queue).
+   */
+  plans?: PlanRepository;
   tempKeyCap: number;
   limits: EvaluationLimits;
+}
+
+/** What the request thread decides about a plan before it is computed. */
+export interface PlanTicket {
+  id: string;
+  createdBy: string;
+  expiresAt: number;
 }
 
 /** What the request thread needs to authorize a plan before it is computed. */
@@ -31,13 +44,23 @@ export interface ParsedPlan {
   serial: number;
 }
 
-/** A computed plan, already encoded for storage: the request thread stores and sends it without touching its contents. */
+/** A computed plan, encoded for storage: the request thread stores it (unless `stored`) and sends it without touching its contents. */
 export interface PlannedPlan {
-  errored: boolean;
-  hasChanges: boolean;
+  record: PlanRecord;
   summary: PlanSummary;
   diagnostics: Diagnostic[];
   encoded: EncodedPlan;
+  stored: boolean;
+}
+
+const summaryLine = (s: PlanSummary) => `${s.import ? `${s.import} to import, ` : ""}${s.add} to add, ${s.change} to change, ${s.destroy} to destroy`;
+
+/** The row of a plan of `stack` made at `now` (by the job, or by the request thread for a plan whose evaluation failed). */
+export function planRecord(stack: string, now: number, parsed: ParsedPlan, ticket: PlanTicket, p: Pick<Plan, "errored" | "hasChanges" | "summary">): PlanRecord {
+  return {
+    id: ticket.id, stack, lineage: parsed.lineage, serial: parsed.serial, accounts: parsed.accounts, errored: p.errored, hasChanges: p.hasChanges,
+    summary: summaryLine(p.summary), createdBy: ticket.createdBy, createdAt: now, expiresAt: ticket.expiresAt, appliedAt: null, appliedBy: null, applyResult: null,
+  };
 }
 
 /**
@@ -61,7 +84,7 @@ const validatePlanBody = bodyValidator(PlanBody);
  */
 export class PlanJob {
   /** Between the two steps: the evaluated configuration (not the request's raw config, which may be large and is no longer needed). */
-  private parsed: { options: PlanOptions; desired: DesiredConfig; state: StackState | null } | null = null;
+  private parsed: { options: PlanOptions; desired: DesiredConfig; state: StackState | null; inputs: ParsedPlan } | null = null;
 
   constructor(
     private readonly deps: PlanJobDeps,
@@ -78,14 +101,15 @@ export class PlanJob {
     const row = await rowRead;
     const state = row && row.serial > 0 ? row.state : null;
     const options = { refresh: request.refresh, destroy: request.destroy, replace: request.replace, target: request.target };
-    this.parsed = { options, desired, state };
-    return { accounts: planInputs(desired, state).accounts, lineage: row?.lineage ?? null, serial: row?.serial ?? 0 };
+    const inputs = { accounts: planInputs(desired, state).accounts, lineage: row?.lineage ?? null, serial: row?.serial ?? 0 };
+    this.parsed = { options, desired, state, inputs };
+    return inputs;
   }
 
   /** `principal`: who asked (already authorized for the parsed accounts by the request thread). */
-  async plan(principal: Principal): Promise<PlannedPlan> {
+  async plan(principal: Principal, ticket: PlanTicket): Promise<PlannedPlan> {
     if (!this.parsed) throw new Error("PlanJob.plan before parse");
-    const { options, desired, state } = this.parsed;
+    const { options, desired, state, inputs } = this.parsed;
     this.parsed = null;
     let p: Plan;
     if (desired.refused) {
@@ -98,7 +122,9 @@ export class PlanJob {
       refuseOversizedAddresses(p);
     }
     const encoded = await evaluatingAsync(() => encodePlanBody(p));
-    return { errored: p.errored, hasChanges: p.hasChanges, summary: p.summary, diagnostics: p.diagnostics, encoded };
+    const record = planRecord(this.stack, this.now, inputs, ticket, p);
+    if (this.deps.plans) await this.deps.plans.insertEncoded(record, encoded);
+    return { record, summary: p.summary, diagnostics: p.diagnostics, encoded, stored: !!this.deps.plans };
   }
 }
 

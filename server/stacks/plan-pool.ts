@@ -6,7 +6,7 @@ import { AppError } from "../errors/app-error";
 import { ErrorCode } from "../errors/error-code";
 import type { Settings } from "../config";
 import type { Store } from "../store/store";
-import { EvaluationError, PlanJob, type PlanJobDeps, type ParsedPlan, type PlannedPlan } from "./plan-job";
+import { EvaluationError, PlanJob, type PlanJobDeps, type ParsedPlan, type PlannedPlan, type PlanTicket } from "./plan-job";
 import { type FromWorker, fromWire, PlanEvaluationFailure, type PlanWorkerData, type ToWorker } from "./plan-worker.protocol";
 
 /**
@@ -16,7 +16,7 @@ import { type FromWorker, fromWire, PlanEvaluationFailure, type PlanWorkerData, 
  */
 export interface PlanSession {
   parse(stack: string, now: number, body: Uint8Array | undefined): Promise<ParsedPlan>;
-  plan(principal: Principal): Promise<PlannedPlan>;
+  plan(principal: Principal, ticket: PlanTicket): Promise<PlannedPlan>;
   release(): void;
 }
 
@@ -229,8 +229,8 @@ class WorkerSession implements PlanSession {
     return reply.result;
   }
 
-  async plan(principal: Principal): Promise<PlannedPlan> {
-    const reply = await this.call({ type: "plan", principal });
+  async plan(principal: Principal, ticket: PlanTicket): Promise<PlannedPlan> {
+    const reply = await this.call({ type: "plan", principal, ticket });
     if (reply.type !== "planned") throw new Error(`plan worker answered ${reply.type} to plan`);
     return reply.result;
   }
@@ -274,9 +274,9 @@ export class InlinePlanRunner implements PlanRunner {
     };
     return {
       parse: (stack, now, body) => run(() => (job = new PlanJob(this.deps, stack, now)).parse(body)),
-      plan: (principal) => run(() => {
+      plan: (principal, ticket) => run(() => {
         if (!job) throw new Error("plan before parse");
-        return job.plan(principal);
+        return job.plan(principal, ticket);
       }),
       release: () => {
         job = null;

@@ -4,7 +4,7 @@ import type { ErrorCode } from "../errors/error-code";
 import { type EvaluationLimits, excerpt } from "../reconciler/evaluation-limits";
 import type { Diagnostic } from "../reconciler/reconciler.types";
 import type { StoreOptions } from "../store/store";
-import { EvaluationError, type ParsedPlan, type PlannedPlan } from "./plan-job";
+import { EvaluationError, type ParsedPlan, type PlannedPlan, type PlanTicket } from "./plan-job";
 
 /** What a plan worker is started with. */
 export interface PlanWorkerData {
@@ -16,7 +16,7 @@ export interface PlanWorkerData {
 /** Request thread → worker. One plan at a time: `parse`, then `plan` (or `drop` when authorization refused it). */
 export type ToWorker =
   | { type: "parse"; stack: string; now: number; body: Uint8Array | undefined }
-  | { type: "plan"; principal: Principal }
+  | { type: "plan"; principal: Principal; ticket: PlanTicket }
   | { type: "drop" };
 
 /** Worker → request thread: `ready` once loaded, then one reply per `parse` or `plan`. */

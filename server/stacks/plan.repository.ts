@@ -221,15 +221,21 @@ export class PlanRepository {
     return this.insertEncoded(record, await encodePlanBody(plan, terraformJson));
   }
 
+  /** The Terraform JSON document of a stored plan's encoded body, to be sent. */
+  document({ body, terraformStart, terraformBytes }: EncodedPlan): StreamedJson {
+    return storedJson(body, terraformStart, terraformBytes);
+  }
+
   /** Stores a plan encoded elsewhere (by a plan worker); returns its Terraform JSON document as stored, to be sent. */
-  async insertEncoded(p: PlanRecord, { body, terraformStart, terraformBytes }: EncodedPlan): Promise<StreamedJson> {
+  async insertEncoded(p: PlanRecord, encoded: EncodedPlan): Promise<StreamedJson> {
+    const { body } = encoded;
     await this.store.write((tx) =>
       tx.query(`INSERT INTO plans (${LIGHT}, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, [
         p.id, p.stack, p.lineage, p.serial, JSON.stringify(p.accounts), p.errored ? 1 : 0, p.hasChanges ? 1 : 0, p.summary, p.createdBy,
         p.createdAt, p.expiresAt, null, null, null, body,
       ]),
     );
-    return storedJson(body, terraformStart, terraformBytes);
+    return this.document(encoded);
   }
 
   async find(id: string): Promise<StoredPlan | null> {

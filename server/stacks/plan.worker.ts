@@ -7,6 +7,7 @@ import { AccountRepository } from "../accounts/account.repository";
 import { KeyRepository } from "../keys/key.repository";
 import { Store } from "../store/store";
 import { PlanJob, type PlanJobDeps } from "./plan-job";
+import { PlanRepository } from "./plan.repository";
 import { type FromWorker, type PlanWorkerData, toWire, type ToWorker } from "./plan-worker.protocol";
 import { StackRepository } from "./stack.repository";
 
@@ -17,7 +18,12 @@ let opening: Promise<PlanJobDeps> | null = null;
 /** Opened on the first plan, and again after a failed attempt (the database may be back). */
 function deps(): Promise<PlanJobDeps> {
   opening ??= Store.openReader(data.store).then(
-    (store) => ({ stacks: new StackRepository(store), keys: new KeyRepository(store), accounts: new AccountRepository(store), tempKeyCap: data.tempKeyCap, limits: data.limits }),
+    (store) => ({
+      stacks: new StackRepository(store), keys: new KeyRepository(store), accounts: new AccountRepository(store),
+      // MySQL: the worker stores the plan through its own connection; SQLite has one writer, the request thread.
+      plans: store.dialect === "mysql" ? new PlanRepository(store) : undefined,
+      tempKeyCap: data.tempKeyCap, limits: data.limits,
+    }),
     (err: unknown) => {
       opening = null;
       throw err;
@@ -41,7 +47,7 @@ async function handle(msg: ToWorker): Promise<FromWorker | null> {
     const current = job;
     job = null;
     if (!current) throw new Error("plan without a parsed configuration");
-    return { type: "planned", result: await current.plan(msg.principal) };
+    return { type: "planned", result: await current.plan(msg.principal, msg.ticket) };
   } catch (err) {
     job = null;
     return { type: "failed", error: toWire(err) };

@@ -15,20 +15,18 @@ import { unevaluatedPlan } from "../reconciler/plan";
 import type { Plan, PlannedOutput, StackState, StateResource } from "../reconciler/reconciler.types";
 import { renderPlanJson } from "../reconciler/render/plan-json";
 import { problemRawJson } from "../errors/error.middleware";
-import { RawJson } from "../http/route";
+import { RawJson, type StreamedJson } from "../http/route";
 import { renderPlanMarkdown } from "../reconciler/render/plan-markdown";
 import { renderPlanText } from "../reconciler/render/plan-text";
 import type { Store } from "../store/store";
 import { executePlan } from "./apply.executor";
 import { stateAccounts } from "./current-state";
-import type { PlannedPlan } from "./plan-job";
+import { planRecord, type PlannedPlan, type PlanTicket } from "./plan-job";
 import type { PlanRunner } from "./plan-pool";
 import { PlanEvaluationFailure } from "./plan-worker.protocol";
 import { encodePlanBody, type PlanRecord, type PlanRepository, type PlanSteps, type StoredPlan } from "./plan.repository";
 import type { StackLock, StackRepository, StackRow } from "./stack.repository";
 import { renderTerraformState } from "./terraform-state";
-
-const summaryLine = (s: Plan["summary"]) => `${s.import ? `${s.import} to import, ` : ""}${s.add} to add, ${s.change} to change, ${s.destroy} to destroy`;
 
 /** Stacks: plan (read-only, stored), apply (the only writer of stack state), state and locks. */
 export class StackService {
@@ -70,19 +68,21 @@ export class StackService {
   async plan(ctx: CallContext, stack: string, body: Uint8Array | undefined, requestId?: string): Promise<RawJson> {
     if (ctx.principal.kind === "key" && !holdsScope(ctx.principal.key.scopes, "keys:read")) throw new AppError(ErrorCode.FORBIDDEN, "This key lacks the keys:read scope.");
     this.metrics.plansInProgress.inc();
-    let stored;
+    let planned: PlannedPlan;
+    let terraformJson: StreamedJson;
     try {
-      const { record, planned } = await this.planStack(ctx, stack, body);
-      // The plan worker serialized and compressed the Terraform JSON document: it is stored and sent from storage as is.
-      stored = { record, planned, terraformJson: await this.plans.insertEncoded(record, planned.encoded) };
+      planned = await this.planStack(ctx, stack, body);
+      // The plan worker serialized and compressed the Terraform JSON document (and, on MySQL, stored it):
+      // it is sent from storage as is.
+      terraformJson = planned.stored ? this.plans.document(planned.encoded) : await this.plans.insertEncoded(planned.record, planned.encoded);
     } finally {
       this.metrics.plansInProgress.dec();
     }
-    const { record, planned, terraformJson } = stored;
-    this.metrics.plans.inc({ outcome: planned.errored ? "errored" : planned.hasChanges ? "changes" : "no_changes" });
+    const { record } = planned;
+    this.metrics.plans.inc({ outcome: record.errored ? "errored" : record.hasChanges ? "changes" : "no_changes" });
     // Same bytes as `res.json(this.planView(stored))`, whose last key is `terraform`.
     const head = `${JSON.stringify(planHead(record, planned)).slice(0, -1)},"terraform":`;
-    if (!planned.errored) return new RawJson(head, terraformJson, "}");
+    if (!record.errored) return new RawJson(head, terraformJson, "}");
     const first = planned.diagnostics.find((d) => d.severity === "error");
     const failed = new AppError(ErrorCode.PLAN_FAILED, first ? `${first.address ? first.address + ": " : ""}${first.summary}: ${first.detail}` : "The plan has errors.", {
       plan_id: record.id, diagnostics: planned.diagnostics,
@@ -97,22 +97,19 @@ export class StackService {
    * evaluation fails after authorization (timeout, memory, crash) is stored as a failed plan; one that
    * fails before is a PLAN_FAILED answer without a plan.
    */
-  private async planStack(ctx: CallContext, stack: string, body: Uint8Array | undefined): Promise<{ record: PlanRecord; planned: PlannedPlan }> {
+  private async planStack(ctx: CallContext, stack: string, body: Uint8Array | undefined): Promise<PlannedPlan> {
     const now = this.clock();
     const session = await this.planner.session().catch(failedBeforeAuthorization);
     try {
       const parsed = await session.parse(stack, now, body).catch(failedBeforeAuthorization);
       this.authorizeAccounts(ctx.principal, parsed.accounts, "keys:read");
-      const planned = await session.plan(ctx.principal).catch(async (err: unknown) => {
+      const ticket = (): PlanTicket => ({ id: `plan_${randomBase62(24)}`, createdBy: actorOf(ctx.principal), expiresAt: now + this.settings.planTtlMs });
+      return await session.plan(ctx.principal, ticket()).catch(async (err: unknown) => {
         if (!(err instanceof PlanEvaluationFailure)) throw err;
-        return encodedFailure(unevaluatedPlan(stack, now, {}, [err.diagnostic]));
+        // A new id: a worker stopped at the last moment may have stored its plan under the first one.
+        const p = unevaluatedPlan(stack, now, {}, [err.diagnostic]);
+        return { record: planRecord(stack, now, parsed, ticket(), p), summary: p.summary, diagnostics: p.diagnostics, encoded: await encodePlanBody(p), stored: false };
       });
-      const record: PlanRecord = {
-        id: `plan_${randomBase62(24)}`, stack, lineage: parsed.lineage, serial: parsed.serial, accounts: parsed.accounts, errored: planned.errored,
-        hasChanges: planned.hasChanges, summary: summaryLine(planned.summary), createdBy: actorOf(ctx.principal), createdAt: now,
-        expiresAt: now + this.settings.planTtlMs, appliedAt: null, appliedBy: null, applyResult: null,
-      };
-      return { record, planned };
     } finally {
       session.release();
     }
@@ -289,9 +286,6 @@ function failedBeforeAuthorization(err: unknown): never {
   throw new AppError(ErrorCode.PLAN_FAILED, `${d.summary}: ${d.detail}`, { diagnostics: [d] });
 }
 
-async function encodedFailure(p: Plan): Promise<PlannedPlan> {
-  return { errored: p.errored, hasChanges: p.hasChanges, summary: p.summary, diagnostics: p.diagnostics, encoded: await encodePlanBody(p) };
-}
 
 function lockView(l: StackLock) {
   return { id: l.id, operation: l.operation, who: l.who, info: l.info, version: "keyform", created: new Date(l.createdAt).toISOString(), expires_at: new Date(l.expiresAt).toISOString() };
