@@ -245,14 +245,44 @@ async function steadyLoad(url: string, token: string, pick: () => string, durati
   return { p50: r.latency.p50, p99: r.latency.p99, max: r.latency.max, total: r.requests.total, errors: r.errors + r.timeouts, non2xx: r.non2xx };
 }
 
+type SteadyRow = { p50: number; p99: number; max: number; total: number; errors: number; non2xx: number };
+
+/** What the request thread did during a window: its CPU time and its event-loop delay (p99, max). */
+interface ThreadRow {
+  cpuMs: number;
+  loopDelayP99Ms: number;
+  loopDelayMaxMs: number;
+}
+
 interface BusyRow {
   rate: number;
-  idle: { p50: number; p99: number; max: number; total: number; errors: number; non2xx: number };
-  busy: { p50: number; p99: number; max: number; total: number; errors: number; non2xx: number };
+  idle: SteadyRow & ThreadRow;
+  busy: SteadyRow & ThreadRow;
   p99Ratio: number;
   plans: number;
   planStatuses: Record<string, number>;
   planMedianMs: number;
+}
+
+/**
+ * The request thread's event-loop delay since the previous scrape (keyform's process metrics: prom-client
+ * resets its monitorEventLoopDelay histogram at each scrape, which samples every 10 ms).
+ */
+async function loopDelay(base: string): Promise<{ p99: number; max: number }> {
+  const text = await (await fetch(`${base}/metrics`, { headers: { authorization: `Bearer ${ADMIN}` } })).text();
+  const read = (name: string) => Number(new RegExp(`^keyform_process_nodejs_eventloop_lag_${name}_seconds (\\S+)$`, "m").exec(text)?.[1] ?? NaN) * 1000;
+  return { p99: read("p99"), max: read("max") };
+}
+
+/** `steadyLoad`, with the request thread's CPU and event-loop delay over the same window. */
+async function measuredLoad(kf: Child, token: string, pick: () => string, duration: number): Promise<SteadyRow & ThreadRow> {
+  const pid = kf.proc.pid!;
+  await loopDelay(kf.base);
+  const cpu0 = cpuSecondsOf(pid, pid);
+  const row = await steadyLoad(kf.base, token, pick, duration);
+  const cpuMs = Math.round((cpuSecondsOf(pid, pid) - cpu0) * 1000);
+  const delay = await loopDelay(kf.base);
+  return { ...row, cpuMs, loopDelayP99Ms: Math.round(delay.p99 * 10) / 10, loopDelayMaxMs: Math.round(delay.max * 10) / 10 };
 }
 
 /**
@@ -264,14 +294,14 @@ async function verifyWhilePlanning(kf: Child, token: string, pick: () => string,
   const bodyFile = join(tmp, "busy-plan.json");
   writeFileSync(bodyFile, JSON.stringify({ config }));
   await steadyLoad(kf.base, token, pick, WARMUP || 1);
-  const idle = await steadyLoad(kf.base, token, pick, DURATION);
+  const idle = await measuredLoad(kf, token, pick, DURATION);
   const loop = spawn(process.execPath, [join(DIST, "bench/plan-loop.js"), kf.base, ADMIN, stack, bodyFile, String(DURATION + 30)], { stdio: ["ignore", "pipe", "inherit"] });
   children.add(loop);
   let out = "";
   loop.stdout!.on("data", (d) => (out += d));
   const exited = new Promise<void>((res) => loop.once("exit", () => res()));
   await new Promise((r) => setTimeout(r, 300)); // the first plan is under way
-  const busy = await steadyLoad(kf.base, token, pick, DURATION);
+  const busy = await measuredLoad(kf, token, pick, DURATION);
   loop.kill("SIGTERM");
   await exited;
   children.delete(loop);
@@ -279,7 +309,10 @@ async function verifyWhilePlanning(kf: Child, token: string, pick: () => string,
   const row: BusyRow = {
     rate: BUSY_RATE, idle, busy, p99Ratio: busy.p99 / Math.max(idle.p99, 1), plans: result.plans, planStatuses: result.statuses, planMedianMs: median(result.ms ?? [0]),
   };
-  process.stderr.write(`  verify at ${BUSY_RATE} req/s: p99 idle ${idle.p99} ms, while planning ${busy.p99} ms (${result.plans} plans of 10,000 keys, median ${row.planMedianMs} ms)\n`);
+  process.stderr.write(
+    `  verify at ${BUSY_RATE} req/s: p99 idle ${idle.p99} ms, while planning ${busy.p99} ms (${result.plans} plans of 10,000 keys, median ${row.planMedianMs} ms); ` +
+      `request thread: CPU ${idle.cpuMs} / ${busy.cpuMs} ms, event-loop delay max ${idle.loopDelayMaxMs} / ${busy.loopDelayMaxMs} ms\n`,
+  );
   return row;
 }
 
@@ -533,9 +566,9 @@ function printTable(
   lines.push(`server peak RSS during stack runs: ${(peak / 2 ** 20).toFixed(0)} MB`);
   if (busy) {
     lines.push("", `Verify at ${busy.rate} req/s (${BUSY_CONNECTIONS} connections, ${DURATION} s) on the stacks replica`);
-    lines.push(`${pad("", 34)}${lpad("p50 ms", 8)}${lpad("p99 ms", 8)}${lpad("max ms", 8)}${lpad("requests", 10)}${lpad("errors", 8)}${lpad("non2xx", 8)}`);
+    lines.push(`${pad("", 30)}${lpad("p50 ms", 8)}${lpad("p99 ms", 8)}${lpad("max ms", 8)}${lpad("requests", 10)}${lpad("errors", 8)}${lpad("non2xx", 8)}   request thread: CPU ms, loop delay p99/max ms`);
     for (const [name, x] of [["idle", busy.idle], ["while planning 10,000 keys", busy.busy]] as const) {
-      lines.push(`${pad(name, 34)}${lpad(String(x.p50), 8)}${lpad(String(x.p99), 8)}${lpad(String(x.max), 8)}${lpad(String(x.total), 10)}${lpad(String(x.errors), 8)}${lpad(String(x.non2xx), 8)}`);
+      lines.push(`${pad(name, 30)}${lpad(String(x.p50), 8)}${lpad(String(x.p99), 8)}${lpad(String(x.max), 8)}${lpad(String(x.total), 10)}${lpad(String(x.errors), 8)}${lpad(String(x.non2xx), 8)}   ${x.cpuMs}, ${x.loopDelayP99Ms}/${x.loopDelayMaxMs}`);
     }
     lines.push(`${busy.plans} plans of 10,000 keys completed meanwhile (${JSON.stringify(busy.planStatuses)}), median ${busy.planMedianMs} ms`);
   }
