@@ -72,14 +72,14 @@ class PlanThread {
   counted = true;
   /** Resolved once the worker has loaded its code: a plan's time budget starts there, not at a cold start. */
   readonly ready: Promise<void>;
+  private notReady: (e: Error) => void = () => undefined;
 
   constructor(opts: PlanPoolOptions, onDeath: (t: PlanThread) => void) {
     const entry = opts.entry ? { filename: opts.entry, eval: false } : workerEntry();
     this.worker = new Worker(entry.filename, { eval: entry.eval, workerData: opts.data, resourceLimits: { maxOldGenerationSizeMb: opts.heapMb } });
     this.worker.unref();
     let loaded: () => void = () => undefined;
-    let failed: (e: Error) => void = () => undefined;
-    this.ready = new Promise((resolve, reject) => ((loaded = resolve), (failed = reject)));
+    this.ready = new Promise((resolve, reject) => ((loaded = resolve), (this.notReady = reject)));
     this.ready.catch(() => undefined); // observed by `session`
     this.worker.on("message", (m: FromWorker) => {
       if (m.type === "ready") return loaded();
@@ -89,11 +89,8 @@ class PlanThread {
     });
     const die = (failure: PlanEvaluationFailure) => {
       if (this.dead) return;
-      this.dead = failure;
       if (failure.reason !== "timeout") opts.logger.error({ reason: failure.reason, err: { message: failure.logDetail ?? failure.message } }, "plan worker stopped");
-      failed(failure);
-      this.pending?.reject(failure);
-      this.pending = null;
+      this.fail(failure);
       onDeath(this);
     };
     this.worker.on("error", (err: Error & { code?: string }) =>
@@ -116,12 +113,16 @@ class PlanThread {
 
   /** Stops the thread (its plan, if any, fails with `failure`). */
   async kill(failure: PlanEvaluationFailure): Promise<void> {
-    if (!this.dead) {
-      this.dead = failure;
-      this.pending?.reject(failure);
-      this.pending = null;
-    }
+    if (!this.dead) this.fail(failure);
     await this.worker.terminate();
+  }
+
+  /** Marks the thread gone: whoever waits for it (to load, or for a reply) gets `failure`. */
+  private fail(failure: PlanEvaluationFailure): void {
+    this.dead = failure;
+    this.notReady(failure);
+    this.pending?.reject(failure);
+    this.pending = null;
   }
 }
 

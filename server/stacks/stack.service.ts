@@ -286,7 +286,6 @@ function failedBeforeAuthorization(err: unknown): never {
   throw new AppError(ErrorCode.PLAN_FAILED, `${d.summary}: ${d.detail}`, { diagnostics: [d] });
 }
 
-
 function lockView(l: StackLock) {
   return { id: l.id, operation: l.operation, who: l.who, info: l.info, version: "keyform", created: new Date(l.createdAt).toISOString(), expires_at: new Date(l.expiresAt).toISOString() };
 }
