@@ -69,6 +69,9 @@ describe.each(STORE_KINDS)("hostile plan configurations on %s", (kind) => {
     verifier = (await h.key("acme", { name: "verifier", scopes: ["keys:verify"] })).secret;
     probe = (await h.key("acme", { name: "probe" })).secret;
     server = createServer(h.app);
+    // Idle keep-alive connections stay open for the whole file: a POST sent on one the server is just
+    // closing would fail with ECONNRESET (fetch does not retry it).
+    server.keepAliveTimeout = 600_000;
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   }, 120_000);
