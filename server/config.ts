@@ -31,6 +31,8 @@ export interface Settings {
   planTimeoutMs: number;
   /** Heap of each plan worker (MB); a plan that needs more fails instead of growing the process. */
   planWorkerHeapMb: number;
+  /** Linux: the nice value of plan worker threads, so the request thread gets the CPU first (0 = as the rest). */
+  planWorkerNice: number;
   /** Bounds on what one configuration may make the planner do (each exceeded one is a PLAN_FAILED diagnostic). */
   planLimits: EvaluationLimits;
 }
@@ -57,6 +59,7 @@ export const DEFAULT_SETTINGS: Settings = {
   planWorkers: availableParallelism(),
   planTimeoutMs: 30_000,
   planWorkerHeapMb: 512,
+  planWorkerNice: 10,
   planLimits: DEFAULT_LIMITS,
 };
 
@@ -95,6 +98,7 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv = process.env): Settings 
     planWorkers: int(env, "KEYFORM_PLAN_WORKERS", DEFAULT_SETTINGS.planWorkers, 1, 256),
     planTimeoutMs: int(env, "KEYFORM_PLAN_TIMEOUT_MS", DEFAULT_SETTINGS.planTimeoutMs, 100, 3_600_000),
     planWorkerHeapMb: int(env, "KEYFORM_PLAN_WORKER_HEAP_MB", DEFAULT_SETTINGS.planWorkerHeapMb, 32, 65_536),
+    planWorkerNice: int(env, "KEYFORM_PLAN_WORKER_NICE", DEFAULT_SETTINGS.planWorkerNice, 0, 19),
     planLimits: planLimits(env),
   };
 }

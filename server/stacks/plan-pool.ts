@@ -38,7 +38,7 @@ export function createPlanRunner(store: Store, settings: Settings, deps: PlanJob
     timeoutMs: settings.planTimeoutMs,
     heapMb: settings.planWorkerHeapMb,
     // A plan's reads are a handful of queries at a time: a small pool per worker.
-    data: { store: { ...store.options, poolSize: 4 }, tempKeyCap: settings.tempKeyCap, limits: settings.planLimits },
+    data: { store: { ...store.options, poolSize: 4 }, tempKeyCap: settings.tempKeyCap, limits: settings.planLimits, nice: settings.planWorkerNice },
     logger,
   });
 }

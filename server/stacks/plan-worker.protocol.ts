@@ -11,6 +11,8 @@ export interface PlanWorkerData {
   store: StoreOptions;
   tempKeyCap: number;
   limits: EvaluationLimits;
+  /** Linux nice value of the worker thread (0: unchanged). */
+  nice: number;
 }
 
 /** Request thread → worker. One plan at a time: `parse`, then `plan` (or `drop` when authorization refused it). */

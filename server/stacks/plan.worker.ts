@@ -2,6 +2,7 @@
  * A plan worker: a thread that evaluates plan requests so the request thread never does (see
  * plan-pool.ts). It reads the store through a connection of its own and runs one PlanJob at a time.
  */
+import { setPriority } from "node:os";
 import { parentPort, workerData } from "node:worker_threads";
 import { AccountRepository } from "../accounts/account.repository";
 import { KeyRepository } from "../keys/key.repository";
@@ -13,6 +14,17 @@ import { StackRepository } from "./stack.repository";
 
 const data = workerData as PlanWorkerData;
 const port = parentPort!;
+
+// On Linux a thread has its own nice value: a lower priority for this one lets the request thread (and
+// the verifications it answers) have the CPU first when a plan and requests compete for it. Elsewhere
+// the call would lower the whole process, so it is Linux only.
+if (data.nice > 0 && process.platform === "linux") {
+  try {
+    setPriority(0, data.nice);
+  } catch {
+    // Not permitted here (a sandbox): plans still run, at the same priority as requests.
+  }
+}
 
 let opening: Promise<PlanJobDeps> | null = null;
 /** Opened on the first plan, and again after a failed attempt (the database may be back). */

@@ -57,7 +57,7 @@ describe("a plan worker that dies", () => {
   const logs = new LogCapture();
   const pool = new WorkerPlanPool({
     size: 1, timeoutMs: 10_000, heapMb: 64, entry: join(__dirname, "../support/crashing-plan-worker.js"),
-    data: { store: { url: "sqlite::memory:" }, tempKeyCap: 5, limits: DEFAULT_LIMITS }, logger: createLogger({ destination: logs }),
+    data: { store: { url: "sqlite::memory:" }, tempKeyCap: 5, limits: DEFAULT_LIMITS, nice: 0 }, logger: createLogger({ destination: logs }),
   });
   afterAll(() => pool.close());
 
@@ -80,7 +80,7 @@ describe("a plan worker that dies", () => {
 describe("plans waiting for a worker", () => {
   const pool = new WorkerPlanPool({
     size: 1, timeoutMs: 10_000, heapMb: 64, maxWaiting: 2, entry: join(__dirname, "../support/crashing-plan-worker.js"),
-    data: { store: { url: "sqlite::memory:" }, tempKeyCap: 5, limits: DEFAULT_LIMITS }, logger: createLogger({ destination: new LogCapture() }),
+    data: { store: { url: "sqlite::memory:" }, tempKeyCap: 5, limits: DEFAULT_LIMITS, nice: 0 }, logger: createLogger({ destination: new LogCapture() }),
   });
   afterAll(() => pool.close());
 
