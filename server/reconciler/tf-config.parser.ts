@@ -88,7 +88,6 @@ class ConfigParser extends ConfigBlockReader {
     }
     this.readVariables(json.variable);
     if (isObject(json.locals)) this.locals = json.locals;
-    else if (json.locals !== undefined) this.error("Invalid locals block", "\"locals\" must be an object of local values.");
     config.providers = this.readProviders(json.provider);
     const resources = isObject(json.resource) ? json.resource : {};
     const data = isObject(json.data) ? json.data : {};
