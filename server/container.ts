@@ -19,6 +19,7 @@ import { VerifyService } from "./verify/verify.service";
 import { PlanRepository } from "./stacks/plan.repository";
 import { StackRepository } from "./stacks/stack.repository";
 import { StackService } from "./stacks/stack.service";
+import { createPlanRunner } from "./stacks/plan-pool";
 
 export interface Services {
   store: Store;
@@ -39,7 +40,7 @@ export interface Services {
   /** Routes and mounts added by other modules (reconciler, console). */
   extraRoutes?: RouteDef[];
   extraMounts?: Array<(app: Express) => void>;
-  /** Flushes buffered usage and stops timers; the store stays open. */
+  /** Flushes buffered usage, stops timers and plan workers; the store stays open. */
   shutdown(): Promise<void>;
 }
 
@@ -66,7 +67,9 @@ export function buildServices(store: Store, settings: Settings, logger: Logger, 
     c.inc();
   };
   const verify = new VerifyService(resolver, keyRepo, usage, clock, countVerification);
-  const stacks = new StackService(store, new StackRepository(store), new PlanRepository(store), keyRepo, accountRepo, auditRepo, keyOps, cache, metrics, settings, clock);
+  const stackRepo = new StackRepository(store);
+  const planner = createPlanRunner(store, settings, { stacks: stackRepo, keys: keyRepo, accounts: accountRepo, terms: settings, limits: settings.planLimits }, logger);
+  const stacks = new StackService(store, stackRepo, new PlanRepository(store), keyRepo, accountRepo, auditRepo, keyOps, cache, metrics, settings, clock, planner);
   usage.start();
   resolver.start();
   const purge = setInterval(() => {
@@ -80,6 +83,7 @@ export function buildServices(store: Store, settings: Settings, logger: Logger, 
       clearInterval(purge);
       resolver.stop();
       await usage.stop();
+      await planner.close();
     },
   };
 }

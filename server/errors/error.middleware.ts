@@ -2,6 +2,7 @@ import type { ServerResponse } from "node:http";
 import type { NextFunction, Request, Response } from "express";
 import type { Logger } from "pino";
 import { AppError } from "./app-error";
+import { RawJson, type StreamedJson } from "../http/route";
 import { ErrorCode, ERROR_CODES } from "./error-code";
 import { isStoreUnavailable } from "../store/driver-errors";
 
@@ -49,6 +50,18 @@ export function problemBody(err: AppError, requestId: string | undefined) {
     ...(errors ? { errors } : {}),
     ...extra,
   };
+}
+
+/**
+ * A problem answer whose body goes on past the problem's own members: `tail` is more members, already
+ * serialized (`,"plan":{…`) or streamed from storage, then the closing braces. For failures that carry a
+ * large document (a failed plan carries the plan): it is sent in pieces, never built as one string.
+ */
+export function problemRawJson(err: AppError, requestId: string | undefined, ...tail: Array<string | StreamedJson>): RawJson {
+  const answer = new RawJson(JSON.stringify(problemBody(err, requestId)).slice(0, -1), ...tail, "}");
+  answer.status = err.status;
+  answer.contentType = "application/problem+json; charset=utf-8";
+  return answer;
 }
 
 /** Writes a problem+json answer on any response (Express's or Node's own), as `res.type(...).send(...)` would. */

@@ -29,6 +29,12 @@ export interface RouteDef<B extends TSchema = TSchema, Q extends TObject = TObje
   /** Bigger body limit for this route (plan configs). */
   bodyLimit?: number;
   /**
+   * The router reads the JSON body as bytes, with the same limit and read errors (413, 415, 400), and
+   * neither parses nor validates it: the handler gets the bytes (`rawBodyOf(ctx.req)`) to parse and
+   * validate elsewhere (plan configurations: in a plan worker) against `body`, which still documents it.
+   */
+  rawBody?: boolean;
+  /**
    * Served below Express in the plain case (see `fastLane`): only for a hot POST route without path
    * parameters whose handler returns a plain JSON value and never touches `ctx.req`/`ctx.res`.
    */
@@ -54,6 +60,9 @@ export interface StreamedJson {
  */
 export class RawJson {
   readonly parts: Array<string | StreamedJson>;
+  /** Overrides the route's status (an error answer with a large body). */
+  status?: number;
+  contentType = "application/json; charset=utf-8";
   constructor(...parts: Array<string | StreamedJson>) {
     this.parts = parts;
   }

@@ -6,6 +6,7 @@ import type { Principal } from "../auth/principal";
 import { AppError } from "../errors/app-error";
 import { ErrorCode } from "../errors/error-code";
 import { RawJson, slices, type RouteDef, type StreamedJson } from "./route";
+import { parseJsonBody } from "./json-body";
 import { bodyValidator, queryValidator } from "./validate";
 import { STACK_NAME } from "../stacks/stack-name";
 
@@ -79,15 +80,11 @@ export function readPlainJson(req: IncomingMessage, done: (err: Error | null, bo
       return done(Object.assign(new Error("request size did not match content length"), { type: "request.size.invalid", status: 400, expected, length: received }));
     }
     const text = (chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, received)).toString("utf8");
-    const first = /^[\x20\x09\x0a\x0d]*([^\x20\x09\x0a\x0d])/.exec(text)?.[1]; // body-parser's strict check
-    if (first !== "{" && first !== "[") {
-      return done(Object.assign(new SyntaxError("Unexpected token in JSON"), { type: "entity.parse.failed", status: 400, body: text }));
-    }
     let body: unknown;
     try {
-      body = JSON.parse(text);
+      body = parseJsonBody(text);
     } catch (err) {
-      return done(Object.assign(err as Error, { type: "entity.parse.failed", status: 400, body: text }));
+      return done(Object.assign(err as Error, { body: text }));
     }
     done(null, body);
   };
@@ -121,11 +118,11 @@ function fastJson(limit: number, fallback: Middleware): Middleware {
  * drain: a 25 MB plan goes out without one 25 MB Buffer per response (large one-off Buffers are what
  * made the server's RSS balloon).
  */
-async function sendRawJson(res: Response, status: number, parts: Array<string | StreamedJson>): Promise<void> {
+async function sendRawJson(res: Response, status: number, { parts, contentType }: RawJson): Promise<void> {
   let length = 0;
   for (const p of parts) length += typeof p === "string" ? Buffer.byteLength(p, "utf8") : p.byteLength;
   res.status(status);
-  res.setHeader("Content-Type", "application/json; charset=utf-8");
+  res.setHeader("Content-Type", contentType);
   res.setHeader("Content-Length", String(length));
   for (const p of parts) {
     for await (const slice of typeof p === "string" ? slices(p) : p.chunks()) {
@@ -188,7 +185,8 @@ export function routeRunner(def: RouteDef): (input: RouteInput) => Promise<unkno
       const re = PARAM_PATTERNS[name];
       if (re && !re.test(value)) throw new AppError(ErrorCode.NOT_FOUND, `No ${name} ${JSON.stringify(value.slice(0, 80))}`);
     }
-    const body = validateBody ? validateBody(rawBody === undefined ? {} : rawBody) : undefined;
+    // A raw body (RouteDef.rawBody) stays in req.body, for the handler to parse and validate.
+    const body = def.rawBody ? undefined : validateBody ? validateBody(rawBody === undefined ? {} : rawBody) : undefined;
     if (!validateBody && rawBody !== undefined && Object.keys(rawBody as object).length > 0) {
       throw new AppError(ErrorCode.VALIDATION_FAILED, "This route takes no request body.", { errors: [{ field: "/", message: "must be empty" }] });
     }
@@ -202,12 +200,34 @@ export function routeRunner(def: RouteDef): (input: RouteInput) => Promise<unkno
   };
 }
 
-/** Registers declared routes on Express: authenticate, parse the JSON body, run the route, send its result as JSON. */
+const JSON_TYPES = ["application/json", "application/*+json"];
+
+/**
+ * Reads a JSON body as bytes (RouteDef.rawBody): body-parser's limit, content-encoding and read errors,
+ * and the JSON parser's charset rule (UTF-8 only); a body of another media type, or none, is no bytes.
+ */
+function rawJson(limit: number): Middleware {
+  const read = express.raw({ limit, type: JSON_TYPES });
+  return (req, res, next) => {
+    const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(req.headers["content-type"] ?? "")?.[1]?.toLowerCase();
+    if (charset && charset !== "utf-8" && charset !== "utf8" && req.is(JSON_TYPES)) {
+      return next(Object.assign(new Error(`unsupported charset "${charset.toUpperCase()}"`), { type: "charset.unsupported", status: 415 }));
+    }
+    read(req, res, next);
+  };
+}
+
+/** The body bytes of a RouteDef.rawBody route; undefined when the request had no JSON body. */
+export function rawBodyOf(req: Request): Uint8Array | undefined {
+  return Buffer.isBuffer(req.body) ? req.body : undefined;
+}
+
+/** Registers declared routes on Express: authenticate, read the body, run the route, send its result as JSON. */
 export function mountRoutes(router: Router | Express, defs: RouteDef[], auth: AuthService, bodyLimitBytes: number): void {
   for (const def of defs) {
     const run = routeRunner(def);
     const limit = def.bodyLimit ?? bodyLimitBytes;
-    const parseJson = fastJson(limit, express.json({ limit, strict: true, type: ["application/json", "application/*+json"] }));
+    const parseJson = def.rawBody ? rawJson(limit) : fastJson(limit, express.json({ limit, strict: true, type: JSON_TYPES }));
     const readBody = (req: Request, res: Response) => new Promise<void>((resolve, reject) => parseJson(req, res, (err?: unknown) => (err ? reject(err) : resolve())));
     const handle = async (req: Request, res: Response) => {
       res.locals.route = def.path;
@@ -220,7 +240,7 @@ export function mountRoutes(router: Router | Express, defs: RouteDef[], auth: Au
       if (res.headersSent) return;
       const status = def.status ?? 200;
       if (status === 204 || result === undefined) res.status(status === 200 ? 204 : status).end();
-      else if (result instanceof RawJson) await sendRawJson(res, status, result.parts);
+      else if (result instanceof RawJson) await sendRawJson(res, result.status ?? status, result);
       else res.status(status).json(result);
     };
     (router as Router)[def.method](def.path, (req: Request, res: Response, next: NextFunction) => {

@@ -7,6 +7,7 @@ export class Metrics {
   readonly latency: Histogram<"method" | "route" | "status">;
   readonly verifications: Counter<"code">;
   readonly plans: Counter<"outcome">;
+  readonly plansInProgress: Gauge;
   readonly applies: Counter<"outcome">;
   readonly activeKeys: Gauge<"type">;
 
@@ -19,6 +20,7 @@ export class Metrics {
     });
     this.verifications = new Counter({ name: "keyform_verifications_total", help: "Key verifications by result code.", labelNames: ["code"], registers: [this.registry] });
     this.plans = new Counter({ name: "keyform_plans_total", help: "Plans by outcome.", labelNames: ["outcome"], registers: [this.registry] });
+    this.plansInProgress = new Gauge({ name: "keyform_plans_in_progress", help: "Plan requests being evaluated on this replica.", registers: [this.registry] });
     this.applies = new Counter({ name: "keyform_applies_total", help: "Applies by outcome.", labelNames: ["outcome"], registers: [this.registry] });
     this.activeKeys = new Gauge({
       name: "keyform_active_keys", help: "Active keys by type.", labelNames: ["type"], registers: [this.registry],

@@ -1,3 +1,5 @@
+import { DEFAULT_LIMITS, type EvaluationLimits, excerpt, LimitError, limitNote } from "./evaluation-limits";
+
 /**
  * The small subset of Terraform's expression language that keyform evaluates: `${…}` templates holding
  * traversals (`var.x`, `each.value`, `keyform_api_key.k["a"].secret`), number/string literals, list
@@ -116,7 +118,7 @@ function tokenize(src: string): Token[] {
       try {
         value = JSON.parse(raw) as string;
       } catch {
-        throw new ExpressionError(`Invalid string literal ${quoted(raw)}.`);
+        throw new ExpressionError(`Invalid string literal ${quoted(excerpt(raw))}.`);
       }
       if (value.includes("${")) throw new ExpressionError("Nested templates are not supported.");
       out.push({ t: "string", v: value });
@@ -131,18 +133,33 @@ function tokenize(src: string): Token[] {
   return out;
 }
 
-export function parseExpression(src: string): Expr {
+/** Parses one `${…}` expression; lists and calls nested deeper than `limits.maxDepth` are a LimitError. */
+export function parseExpression(src: string, limits: EvaluationLimits = DEFAULT_LIMITS): Expr {
   const toks = tokenize(src);
+  const shown = quoted(excerpt(src));
   let pos = 0;
+  let depth = 0;
   const peek = () => toks[pos];
   const eat = (v: string) => {
     const tok = toks[pos];
-    if (!tok || tok.t !== "punct" || tok.v !== v) throw new ExpressionError(`Expected "${v}" in expression ${quoted(src)}.`);
+    if (!tok || tok.t !== "punct" || tok.v !== v) throw new ExpressionError(`Expected "${v}" in expression ${shown}.`);
     pos++;
   };
-  const primary = (): Expr => {
+  // Recursive descent: the depth check keeps `[[[[…]]]]` from exhausting the call stack.
+  const nested = <T>(parse: () => T): T => {
+    if (++depth > limits.maxDepth) {
+      throw new LimitError("maxDepth", "Expression nested too deeply", `The expression ${shown} nests lists or function calls more than ${limits.maxDepth} levels deep; ${limitNote(limits, "maxDepth")}.`);
+    }
+    try {
+      return parse();
+    } finally {
+      depth--;
+    }
+  };
+  const primary = (): Expr => nested(primaryAt);
+  const primaryAt = (): Expr => {
     const tok = toks[pos++];
-    if (!tok) throw new ExpressionError(`Incomplete expression ${quoted(src)}.`);
+    if (!tok) throw new ExpressionError(`Incomplete expression ${shown}.`);
     if (tok.t === "string") return { kind: "string", value: tok.v };
     if (tok.t === "number") return { kind: "number", value: Number(tok.v) };
     if (tok.t === "punct" && tok.v === "[") {
@@ -176,18 +193,18 @@ export function parseExpression(src: string): Expr {
         if (next?.t === "punct" && next.v === ".") {
           pos++;
           const name = toks[pos++];
-          if (!name) throw new ExpressionError(`Incomplete expression ${quoted(src)}.`);
+          if (!name) throw new ExpressionError(`Incomplete expression ${shown}.`);
           if (name.t === "ident") steps.push({ attr: name.v });
           else if (name.t === "number") steps.push({ index: Number(name.v) });
           else if (name.t === "punct" && name.v === "*") steps.push({ splat: true });
-          else throw new ExpressionError(`Invalid attribute access in ${quoted(src)}.`);
+          else throw new ExpressionError(`Invalid attribute access in ${shown}.`);
         } else if (next?.t === "punct" && next.v === "[") {
           pos++;
           const key = toks[pos++];
           if (key?.t === "number") steps.push({ index: Number(key.v) });
           else if (key?.t === "string") steps.push({ index: key.v });
           else if (key?.t === "punct" && key.v === "*") steps.push({ splat: true });
-          else throw new ExpressionError(`Only literal indexes are supported in ${quoted(src)}.`);
+          else throw new ExpressionError(`Only literal indexes are supported in ${shown}.`);
           eat("]");
         } else {
           break;
@@ -195,10 +212,10 @@ export function parseExpression(src: string): Expr {
       }
       return { kind: "traversal", root: tok.v, steps };
     }
-    throw new ExpressionError(`Unsupported expression ${quoted(src)}.`);
+    throw new ExpressionError(`Unsupported expression ${shown}.`);
   };
   const expr = primary();
-  if (pos !== toks.length) throw new ExpressionError(`Unsupported expression ${quoted(src)}: only references, literals and toset() are evaluated.`);
+  if (pos !== toks.length) throw new ExpressionError(`Unsupported expression ${shown}: only references, literals and toset() are evaluated.`);
   return expr;
 }
 

@@ -72,6 +72,13 @@ function expression(raw: unknown): Record<string, unknown> {
   return { references: [...new Set(refs)] };
 }
 
+/**
+ * A traversal such as `keyform_api_key.k["a"].name`. Starts only where an identifier starts and keeps
+ * brackets unnested: without both, a long identifier or an unclosed `[` made matching quadratic (a
+ * 30,000-character expression took most of a second).
+ */
+const REFERENCE = /(?<![A-Za-z0-9_-])(?:data\.)?[A-Za-z_][A-Za-z0-9_-]*(?:\.[A-Za-z_][A-Za-z0-9_-]*|\[[^\[\]]*\])+/g;
+
 function collectRefs(raw: unknown, out: string[]): void {
   if (typeof raw === "string") {
     let parts;
@@ -82,7 +89,7 @@ function collectRefs(raw: unknown, out: string[]): void {
     }
     for (const p of parts) {
       if (!("expr" in p)) continue;
-      for (const m of p.expr.matchAll(/(?:data\.)?[A-Za-z_][A-Za-z0-9_-]*(?:\.[A-Za-z_][A-Za-z0-9_-]*|\[[^\]]*\])+/g)) {
+      for (const m of p.expr.matchAll(REFERENCE)) {
         const ref = m[0];
         if (/^(toset|tolist)\b/.test(ref)) continue;
         out.push(ref);

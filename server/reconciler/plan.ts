@@ -1,4 +1,5 @@
 import { overlapNote } from "../../core/keys/rotation";
+import { MAX_DIAGNOSTICS } from "./evaluation-limits";
 import { compareAddresses, resourceOf } from "./expression";
 import { buildConfiguration } from "./plan-configuration";
 import { destroyOrder, topoOrder } from "./plan-order";
@@ -49,12 +50,8 @@ import type {
  * Renames that free a name run before the step that takes it.
  */
 export function plan(desired: DesiredConfig, current: CurrentState, now: number, options: PlanOptions = {}): Plan {
-  const opts = {
-    refresh: options.refresh !== false,
-    destroy: options.destroy === true,
-    replace: [...new Set(options.replace ?? [])].sort(compareAddresses),
-    target: [...new Set(options.target ?? [])].sort(compareAddresses),
-  };
+  if (desired.refused) return unevaluatedPlan(current.stack, now, options, desired.diagnostics);
+  const opts = planOptions(options);
   const diagnostics: Diagnostic[] = desired.diagnostics.map((d) => ({ ...d }));
   const nodes = new Map<string, PlanNode>();
   const node = (address: string): PlanNode => {
@@ -70,11 +67,20 @@ export function plan(desired: DesiredConfig, current: CurrentState, now: number,
   const state = [...(current.state?.resources ?? [])].sort((a, b) => compareAddresses(a.address, b.address));
   const located = new Map<string, { resource: StateResource; previous?: string }>();
   for (const r of state) located.set(r.address, { resource: r });
+  // Instances by resource address: a moved block looks up what it moves instead of scanning the state.
+  const locatedByResource = new Map<string, Set<string>>();
+  const index = (address: string, add: boolean) => {
+    const resource = resourceOf(address);
+    let set = locatedByResource.get(resource);
+    if (!set) locatedByResource.set(resource, (set = new Set()));
+    if (add) set.add(address);
+    else set.delete(address);
+  };
+  for (const address of located.keys()) index(address, true);
   for (const move of desired.moves) {
     const fromIsResource = resourceOf(move.from) === move.from;
-    for (const address of [...located.keys()].sort(compareAddresses)) {
-      const matches = fromIsResource ? resourceOf(address) === move.from : address === move.from;
-      if (!matches) continue;
+    const matching = fromIsResource ? [...(locatedByResource.get(move.from) ?? [])].sort(compareAddresses) : located.has(move.from) ? [move.from] : [];
+    for (const address of matching) {
       const to = fromIsResource ? move.to + address.slice(move.from.length) : move.to;
       if (located.has(to)) {
         diagnostics.push({
@@ -88,6 +94,8 @@ export function plan(desired: DesiredConfig, current: CurrentState, now: number,
       const entry = located.get(address)!;
       located.delete(address);
       located.set(to, { resource: entry.resource, previous: entry.previous ?? address });
+      index(address, false);
+      index(to, true);
     }
   }
 
@@ -364,6 +372,45 @@ export function plan(desired: DesiredConfig, current: CurrentState, now: number,
 }
 
 
+function planOptions(options: PlanOptions): Plan["options"] {
+  return {
+    refresh: options.refresh !== false,
+    destroy: options.destroy === true,
+    replace: [...new Set(options.replace ?? [])].sort(compareAddresses),
+    target: [...new Set(options.target ?? [])].sort(compareAddresses),
+  };
+}
+
+/**
+ * The plan of a configuration that was not evaluated — it exceeded an evaluation limit, or its
+ * evaluation failed — as Terraform answers an invalid configuration: errored, no changes, only the
+ * diagnostics saying why.
+ */
+export function unevaluatedPlan(stack: string, now: number, options: PlanOptions, diagnostics: Diagnostic[]): Plan {
+  const ds = sortDiagnostics(diagnostics.map((d) => ({ ...d })));
+  return {
+    stack,
+    createdAt: now,
+    options: planOptions(options),
+    changes: [],
+    outputs: [],
+    summary: { import: 0, add: 0, change: 0, destroy: 0, forget: 0 },
+    diagnostics: ds,
+    errored: true,
+    hasChanges: false,
+    applier: applierNeeds([]),
+    terraform: {
+      resourceDrift: [],
+      resourceChanges: [],
+      outputChanges: {},
+      plannedValues: { outputs: {}, resources: [] },
+      priorState: null,
+      configuration: { provider_config: {}, root_module: {} },
+    },
+    notes: {},
+  };
+}
+
 function toChange(n: PlanNode, account: string): PlannedChange {
   const c: PlannedChange = { address: n.address, action: n.action, account } as PlannedChange;
   const keyId = n.importId ?? (n.gone ? undefined : n.state?.keyId);
@@ -399,10 +446,11 @@ function noteLines(n: PlanNode, now: number): string[] {
   }
 }
 
+/** Errors first, then by address; duplicates dropped; at most MAX_DIAGNOSTICS listed, the rest counted. */
 function sortDiagnostics(ds: Diagnostic[]): Diagnostic[] {
   const rank = (d: Diagnostic) => (d.severity === "error" ? 0 : 1);
   const seen = new Set<string>();
-  return ds
+  const sorted = ds
     .map((d, i) => ({ d, i }))
     .sort((a, b) => rank(a.d) - rank(b.d) || compareAddresses(a.d.address ?? "", b.d.address ?? "") || (a.d.summary < b.d.summary ? -1 : a.d.summary > b.d.summary ? 1 : 0) || (a.d.detail < b.d.detail ? -1 : a.d.detail > b.d.detail ? 1 : 0))
     .map(({ d }) => d)
@@ -412,5 +460,16 @@ function sortDiagnostics(ds: Diagnostic[]): Diagnostic[] {
       seen.add(k);
       return true;
     });
+  if (sorted.length <= MAX_DIAGNOSTICS) return sorted;
+  const rest = sorted.slice(MAX_DIAGNOSTICS);
+  const errors = rest.filter((d) => d.severity === "error").length;
+  return [
+    ...sorted.slice(0, MAX_DIAGNOSTICS),
+    {
+      severity: errors > 0 ? "error" : "warning",
+      summary: "Too many diagnostics",
+      detail: `${rest.length.toLocaleString("en-US")} more diagnostics (${errors} errors, ${rest.length - errors} warnings) were not listed; fix the ones above first.`,
+    },
+  ];
 }
 

@@ -183,6 +183,8 @@ export interface DesiredConfig {
   /** Resource addresses (without index) using count (number) or for_each (string keys). */
   expansion: Record<string, "single" | "count" | "for_each">;
   diagnostics: Diagnostic[];
+  /** An evaluation limit was exceeded: the configuration was not fully read and is not planned (see EvaluationLimits). */
+  refused?: true;
 }
 
 // ---------------------------------------------------------------- plan (plan() output)

@@ -1,3 +1,4 @@
+import { MAX_DIAGNOSTICS } from "./evaluation-limits";
 import { BAD_IDENTIFIER_DETAIL, compareAddresses, ExpressionError, IDENTIFIER, ForeignReferenceError, hasInterpolation, parseAddress, parseExpression, splitTemplate } from "./expression";
 import { quoted } from "./render/safe-text";
 import { ConfigEvaluator, type EvalCtx, isObject, type Json, RESOURCE_TYPE, SetValue } from "./tf-config.evaluator";
@@ -9,15 +10,42 @@ import type { AttributeRef, DesiredDataSource, DesiredOutput, DesiredProvider, D
  */
 export abstract class ConfigBlockReader extends ConfigEvaluator {
   protected diagnostics: Diagnostic[] = [];
+  /** Errors reported so far, listed or not. */
+  protected errorCount = 0;
+  private unlisted = { error: 0, warning: 0 };
 
   // ---------------------------------------------------------------- diagnostics
 
   protected error(summary: string, detail: string, address?: string): void {
-    this.diagnostics.push(address ? { severity: "error", summary, detail, address } : { severity: "error", summary, detail });
+    this.errorCount++;
+    this.record(address ? { severity: "error", summary, detail, address } : { severity: "error", summary, detail });
   }
 
   protected warning(summary: string, detail: string, address?: string): void {
-    this.diagnostics.push(address ? { severity: "warning", summary, detail, address } : { severity: "warning", summary, detail });
+    this.record(address ? { severity: "warning", summary, detail, address } : { severity: "warning", summary, detail });
+  }
+
+  /** The diagnostic that stopped the evaluation: always listed. */
+  protected fatal(d: Diagnostic): void {
+    this.errorCount++;
+    this.diagnostics.push(d);
+  }
+
+  /** A configuration with a million unknown arguments gets a thousand diagnostics and a count of the rest. */
+  private record(d: Diagnostic): void {
+    if (this.diagnostics.length < MAX_DIAGNOSTICS) this.diagnostics.push(d);
+    else this.unlisted[d.severity]++;
+  }
+
+  /** Called once, when reading is done: says how many diagnostics were not listed. */
+  protected closeDiagnostics(): void {
+    const { error, warning } = this.unlisted;
+    if (error + warning === 0) return;
+    this.diagnostics.push({
+      severity: error > 0 ? "error" : "warning",
+      summary: "Too many diagnostics",
+      detail: `${(error + warning).toLocaleString("en-US")} more diagnostics (${error} errors, ${warning} warnings) were not listed; fix the ones above first.`,
+    });
   }
 
   /**
@@ -131,18 +159,19 @@ export abstract class ConfigBlockReader extends ConfigEvaluator {
   protected outputExpression(raw: unknown, ctx: EvalCtx): OutputExpression {
     if (typeof raw !== "string") {
       if (hasInterpolation(raw)) throw new ExpressionError("references are supported only in string outputs, not inside lists or objects.");
-      return { kind: "literal", value: raw };
+      // Written into the plan several times over: paid for like a value a reference returns.
+      return { kind: "literal", value: this.returned(raw, ctx) };
     }
     const parts = splitTemplate(raw);
     if (parts.length === 1 && "expr" in parts[0]) {
-      const v = this.evalExpr(parseExpression(parts[0].expr), ctx);
+      const v = this.evalExpr(parseExpression(parts[0].expr, this.limits), ctx);
       return v.known ? { kind: "literal", value: v.value instanceof SetValue ? v.value.items : v.value } : { kind: "ref", ref: v.ref };
     }
     const out: Array<string | AttributeRef> = [];
     for (const part of parts) {
       if ("lit" in part) out.push(part.lit);
       else {
-        const v = this.evalExpr(parseExpression(part.expr), ctx);
+        const v = this.evalExpr(parseExpression(part.expr, this.limits), ctx);
         if (!v.known) out.push(v.ref);
         else if (typeof v.value === "string" || typeof v.value === "number" || typeof v.value === "boolean") out.push(String(v.value));
         else throw new ExpressionError(`${quoted(part.expr)} is not a string and cannot be interpolated.`);
@@ -164,6 +193,7 @@ export abstract class ConfigBlockReader extends ConfigEvaluator {
       return [];
     }
     const out: Array<{ id: string; to: string }> = [];
+    const targets = new Set<string>();
     for (const item of raw) {
       if (!isObject(item)) {
         this.error("Invalid import block", "Each import block must be an object with \"id\" and \"to\".");
@@ -189,10 +219,11 @@ export abstract class ConfigBlockReader extends ConfigEvaluator {
         this.error("Configuration for import target does not exist", `The configuration for the given import target ${to} does not exist. All target instances must have an associated configuration to be imported.`, to);
         continue;
       }
-      if (out.some((i) => i.to === to)) {
+      if (targets.has(to)) {
         this.error("Duplicate import configuration", `An import block for ${to} was already declared.`, to);
         continue;
       }
+      targets.add(to);
       out.push({ id, to });
     }
     return out.sort((a, b) => compareAddresses(a.to, b.to));

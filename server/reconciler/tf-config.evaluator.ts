@@ -1,5 +1,6 @@
 import { apiKeyDataSourceSchema, apiKeySchema } from "../../core/schema/api-key.schema";
 import { argumentsOf, type ArgumentTfName } from "../../core/schema/attribute-schema";
+import { DEFAULT_LIMITS, type EvaluationLimits, LimitError, limitNote } from "./evaluation-limits";
 import { type Expr, ExpressionError, ForeignReferenceError, indexSuffix, parseExpression, splitTemplate, type Step } from "./expression";
 import { quoted } from "./render/safe-text";
 import type { AttributeRef } from "./reconciler.types";
@@ -53,15 +54,49 @@ export interface EvalCtx {
 export type Value = { known: true; value: unknown } | { known: false; ref: AttributeRef };
 
 export const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** A reference's evaluation, kept: its value and the objects it depends on, or the error it raised. */
+type Memo = { value: unknown; deps: string[] } | { error: ExpressionError };
+
+/** Strings cost one step per this many characters where the budget counts sizes. */
+const CHARS_PER_STEP = 32;
+
+/**
+ * Each local and each instance argument is evaluated once, whatever refers to it (a chain of locals
+ * that each refer to the next one twice costs one evaluation per local, not 2^n). Every evaluation is
+ * bounded by `limits` (reference chain, nesting, steps); exceeding one throws LimitError.
+ */
 export abstract class ConfigEvaluator {
-  protected variables: Record<string, unknown> = {};
-  protected locals: Json = {};
+  protected variables: Record<string, unknown> = Object.create(null);
+  protected locals: Json = Object.create(null);
   protected instances = new Map<string, Instance>();
   protected resourceExpansion: Record<string, "single" | "count" | "for_each"> = {};
-  protected argCache = new Map<string, unknown>();
-  protected resolving = new Set<string>();
   protected dataNames = new Set<string>();
+  /** References being resolved, outermost first: cycle detection and the chain limit. */
+  protected resolving = new Set<string>();
+  private readonly chain: string[] = [];
+  private readonly localMemo = new Map<string, Memo>();
+  private readonly argMemo = new Map<string, Memo>();
+  private readonly measured = new WeakMap<object, { size: number; depth: number }>();
+  private steps = 0;
+
+  constructor(protected readonly limits: EvaluationLimits = DEFAULT_LIMITS) {}
+
+  /** Spends `n` evaluation steps from the budget. */
+  protected spend(n: number, address?: string): void {
+    this.steps += n;
+    if (this.steps > this.limits.maxSteps) {
+      throw new LimitError(
+        "maxSteps",
+        "Evaluation budget exceeded",
+        `Evaluating this configuration takes more than ${this.limits.maxSteps.toLocaleString("en-US")} steps (values and expressions evaluated, and the size of every value a reference returns); ${limitNote(this.limits, "maxSteps")}.`,
+        address,
+      );
+    }
+  }
+
   protected evalValue(raw: unknown, ctx: EvalCtx): unknown {
+    this.spend(typeof raw === "string" ? 1 + Math.floor(raw.length / CHARS_PER_STEP) : 1, ctx.address);
     if (typeof raw === "string") {
       const v = this.evalTemplate(raw, ctx);
       if (!v.known) throw new ExpressionError(`the reference to ${describeRef(v.ref)} is not known until apply; only configured values can be used here.`);
@@ -78,24 +113,28 @@ export abstract class ConfigEvaluator {
 
   protected evalTemplate(text: string, ctx: EvalCtx): Value {
     const parts = splitTemplate(text);
-    if (parts.length === 1 && "expr" in parts[0]) return this.evalExpr(parseExpression(parts[0].expr), ctx);
+    if (parts.length === 1 && "expr" in parts[0]) return this.evalExpr(parseExpression(parts[0].expr, this.limits), ctx);
     let out = "";
     for (const part of parts) {
       if ("lit" in part) {
         out += part.lit;
         continue;
       }
-      const v = this.evalExpr(parseExpression(part.expr), ctx);
+      const v = this.evalExpr(parseExpression(part.expr, this.limits), ctx);
       if (!v.known) throw new ExpressionError(`the reference to ${describeRef(v.ref)} cannot be part of a string here.`);
       if (typeof v.value !== "string" && typeof v.value !== "number" && typeof v.value !== "boolean") {
         throw new ExpressionError(`${quoted(part.expr)} is not a string and cannot be interpolated.`);
       }
-      out += String(v.value);
+      const text = String(v.value);
+      // Interpolating a long value into a template copies it: paid for by its length.
+      this.spend(Math.floor(text.length / CHARS_PER_STEP), ctx.address);
+      out += text;
     }
     return { known: true, value: out };
   }
 
   protected evalExpr(expr: Expr, ctx: EvalCtx): Value {
+    this.spend(1, ctx.address);
     switch (expr.kind) {
       case "string":
       case "number":
@@ -106,6 +145,7 @@ export abstract class ConfigEvaluator {
         if (expr.fn !== "toset" || expr.args.length !== 1) throw new ExpressionError(`function "${expr.fn}" is not supported; keyform evaluates only toset([...]).`);
         const list = this.knownOnly(this.evalExpr(expr.args[0], ctx));
         if (!Array.isArray(list) || list.some((x) => typeof x !== "string")) throw new ExpressionError("toset() needs a list of strings.");
+        this.spend(list.length, ctx.address);
         return { known: true, value: new SetValue([...new Set(list as string[])].sort()) };
       }
       case "traversal":
@@ -128,20 +168,19 @@ export abstract class ConfigEvaluator {
       case "var": {
         const name = attrAt(0);
         if (!name) throw new ExpressionError("invalid variable reference.");
-        if (!(name in this.variables)) throw new ExpressionError(`no value for variable "${name}": declare it with a default.`);
-        return { known: true, value: walk(this.variables[name], steps.slice(1)) };
+        if (!Object.hasOwn(this.variables, name)) throw new ExpressionError(`no value for variable "${name}": declare it with a default.`);
+        return { known: true, value: this.returned(walk(this.variables[name], steps.slice(1)), ctx) };
       }
       case "local": {
         const name = attrAt(0);
-        if (!name || !(name in this.locals)) throw new ExpressionError(`reference to undeclared local value "${name ?? ""}".`);
+        if (!name || !Object.hasOwn(this.locals, name)) throw new ExpressionError(`reference to undeclared local value "${name ?? ""}".`);
         const key = `local.${name}`;
-        if (this.resolving.has(key)) throw new ExpressionError(`local.${name} refers to itself.`);
-        this.resolving.add(key);
-        try {
-          return { known: true, value: walk(this.evalValue(this.locals[name], { ...ctx, count: undefined, eachKey: undefined, eachValue: undefined }), steps.slice(1)) };
-        } finally {
-          this.resolving.delete(key);
-        }
+        // A local's value does not depend on where it is used, except through the mode (outputs keep references symbolic).
+        const memo = this.resolve(key, this.localMemo, `${ctx.mode}:${name}`, `local.${name} refers to itself.`, (deps) =>
+          this.evalValue(this.locals[name], { address: ctx.address, deps, mode: ctx.mode }),
+        );
+        for (const d of memo.deps) ctx.deps.add(d);
+        return { known: true, value: this.returned(walk(memo.value, steps.slice(1)), ctx) };
       }
       case "count":
         if (attrAt(0) !== "index" || steps.length !== 1) throw new ExpressionError("only count.index is supported.");
@@ -150,7 +189,7 @@ export abstract class ConfigEvaluator {
       case "each":
         if (ctx.eachKey === undefined) throw new ExpressionError('reference to "each" in context without for_each.');
         if (attrAt(0) === "key" && steps.length === 1) return { known: true, value: ctx.eachKey };
-        if (attrAt(0) === "value") return { known: true, value: walk(ctx.eachValue, steps.slice(1)) };
+        if (attrAt(0) === "value") return { known: true, value: this.returned(walk(ctx.eachValue, steps.slice(1)), ctx) };
         throw new ExpressionError("only each.key and each.value are supported.");
       case RESOURCE_TYPE:
         return this.resourceRef(steps, ctx);
@@ -200,26 +239,92 @@ export abstract class ConfigEvaluator {
     if (!(ARGUMENTS as readonly string[]).includes(attribute)) {
       throw new ExpressionError(`${address}.${attribute} is known only after apply; arguments may only refer to configured values.`);
     }
-    const value = this.argumentOf(address, attribute as Argument);
+    // The referring object depends on this instance, not on what this instance's argument refers to.
+    const value = this.argumentOf(this.instances.get(address)!, attribute as Argument)?.value;
     if (value === undefined) throw new ExpressionError(`${address}.${attribute} is not set in the configuration, so it is known only after apply.`);
-    return { known: true, value: walk(value, rest.slice(1)) };
+    return { known: true, value: this.returned(walk(value, rest.slice(1)), ctx) };
   }
 
-  /** The evaluated configured value of another instance's argument (memoized, cycle-checked). */
-  protected argumentOf(address: string, arg: Argument): unknown {
-    const key = `${address}.${arg}`;
-    if (this.argCache.has(key)) return this.argCache.get(key);
-    const inst = this.instances.get(address)!;
+  /**
+   * The evaluated configured value of an instance's argument and what it depends on (memoized,
+   * cycle-checked); undefined when the argument is not set. Throws the ExpressionError it raised.
+   */
+  protected argumentOf(inst: Instance, arg: Argument): { value: unknown; deps: string[] } | undefined {
     if (inst.body[arg] === undefined) return undefined;
-    if (this.resolving.has(key)) throw new ExpressionError(`cycle: ${key} refers to itself.`);
+    const key = `${inst.address}.${arg}`;
+    return this.resolve(key, this.argMemo, key, `cycle: ${key} refers to itself.`, (deps) => this.evalValue(inst.body[arg], this.instanceCtx(inst, deps)));
+  }
+
+  /**
+   * Evaluates a reference's target once (`compute` collects its dependencies into `deps`) and keeps
+   * the outcome, error included. Follows the chain of references being resolved: a reference to one
+   * already on it is a cycle, and the chain may be at most `maxReferenceChain` long.
+   */
+  private resolve(key: string, memo: Map<string, Memo>, memoKey: string, cycle: string, compute: (deps: Set<string>) => unknown): { value: unknown; deps: string[] } {
+    const kept = memo.get(memoKey);
+    if (kept) {
+      if ("error" in kept) throw kept.error;
+      return kept;
+    }
+    if (this.resolving.has(key)) throw new ExpressionError(cycle);
+    if (this.chain.length >= this.limits.maxReferenceChain) {
+      const shown = this.chain.length > 6 ? [...this.chain.slice(0, 3), "…", ...this.chain.slice(-2)] : this.chain;
+      throw new LimitError(
+        "maxReferenceChain",
+        "Reference chain too long",
+        `Resolving ${this.chain[0]} follows more than ${this.limits.maxReferenceChain} references, one inside the other (${[...shown, key].join(" → ")}); ${limitNote(this.limits, "maxReferenceChain")}.`,
+        addressOfKey(this.chain[0]),
+      );
+    }
     this.resolving.add(key);
+    this.chain.push(key);
     try {
-      const value = this.evalValue(inst.body[arg], this.instanceCtx(inst, new Set()));
-      this.argCache.set(key, value);
-      return value;
+      const deps = new Set<string>();
+      const entry = { value: compute(deps), deps: [...deps] };
+      memo.set(memoKey, entry);
+      return entry;
+    } catch (e) {
+      if (e instanceof ExpressionError) memo.set(memoKey, { error: e });
+      throw e;
     } finally {
       this.resolving.delete(key);
+      this.chain.pop();
     }
+  }
+
+  /**
+   * A value a reference returns: paid for by its size (a value referenced a thousand times costs a
+   * thousand times), and no deeper than `maxDepth` (so values built from references stay shallow
+   * enough for every recursive walk downstream).
+   */
+  protected returned(value: unknown, ctx: EvalCtx): unknown {
+    const { size, depth } = this.measure(value);
+    if (depth > this.limits.maxDepth) {
+      throw new LimitError("maxDepth", "Value nested too deeply", `A value referenced here is nested ${depth} levels deep; ${limitNote(this.limits, "maxDepth")}.`, ctx.address);
+    }
+    this.spend(size, ctx.address);
+    return value;
+  }
+
+  /** Size (elements, plus string characters / 32) and depth of an evaluated value; remembered per object. */
+  private measure(value: unknown): { size: number; depth: number } {
+    if (typeof value === "string") return { size: 1 + Math.floor(value.length / CHARS_PER_STEP), depth: 0 };
+    if (typeof value !== "object" || value === null) return { size: 1, depth: 0 };
+    const known = this.measured.get(value);
+    if (known) return known;
+    const items = value instanceof SetValue ? value.items : Array.isArray(value) ? value : Object.values(value);
+    let size = 1;
+    let depth = 0;
+    for (const item of items) {
+      const m = this.measure(item);
+      size += m.size;
+      if (m.depth > depth) depth = m.depth;
+      // Values are built by evaluation, which is itself bounded: still, never walk further than the limit allows.
+      if (depth >= this.limits.maxDepth || size > this.limits.maxSteps) break;
+    }
+    const result = { size, depth: depth + 1 };
+    this.measured.set(value, result);
+    return result;
   }
 
   protected instanceCtx(inst: Instance, deps: Set<string>): EvalCtx {
@@ -246,6 +351,12 @@ export function walk(value: unknown, steps: Step[]): unknown {
     else throw new ExpressionError(`the value has no element or attribute ${JSON.stringify(key)}.`);
   }
   return v;
+}
+
+/** `keyform_api_key.k.name` → `keyform_api_key.k`; `local.x` stays itself. */
+function addressOfKey(key: string): string {
+  const arg = ARGUMENTS.find((a) => key.endsWith(`.${a}`));
+  return arg && key.startsWith(`${RESOURCE_TYPE}.`) ? key.slice(0, -arg.length - 1) : key;
 }
 
 export function describeRef(ref: AttributeRef): string {

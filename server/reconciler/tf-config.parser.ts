@@ -14,6 +14,7 @@ import {
   WRITE_ONLY_ARGUMENTS,
 } from "./tf-config.evaluator";
 import { ConfigBlockReader } from "./tf-config.blocks";
+import { checkConfigShape, DEFAULT_LIMITS, type EvaluationLimits, excerpt, LimitError, limitNote } from "./evaluation-limits";
 import type {
   AttributeRef,
   DesiredConfig,
@@ -25,21 +26,33 @@ import type {
 
 export { ARGUMENTS, ATTRIBUTES, RESOURCE_TYPE };
 
-/** Most resource instances one configuration may expand to (an account's largest key limit). */
-export const MAX_INSTANCES = 10_000;
-
 /**
  * Reads Terraform JSON configuration (`cdk.tf.json` or a hand-written `*.tf.json`) into the keyform
- * resources it declares. Never throws: whatever it cannot understand becomes a diagnostic.
+ * resources it declares. Never throws: whatever it cannot understand becomes a diagnostic. A
+ * configuration that exceeds one of `limits` is not evaluated further: it comes back `refused`, with one
+ * diagnostic naming the limit.
  */
-
-export function parseConfig(json: unknown): DesiredConfig {
-  return new ConfigParser().parse(json);
+export function parseConfig(json: unknown, limits: EvaluationLimits = DEFAULT_LIMITS): DesiredConfig {
+  return new ConfigParser(limits).parse(json);
 }
 
 class ConfigParser extends ConfigBlockReader {
   parse(json: unknown): DesiredConfig {
-    const config: DesiredConfig = {
+    const shape = checkConfigShape(json, this.limits);
+    if (shape) return this.refuse(this.emptyConfig(), shape);
+    const config = this.emptyConfig();
+    try {
+      this.read(json, config);
+    } catch (e) {
+      if (!(e instanceof LimitError)) throw e;
+      return this.refuse(config, e);
+    }
+    this.closeDiagnostics();
+    return config;
+  }
+
+  private emptyConfig(): DesiredConfig {
+    return {
       stackName: null,
       providers: [],
       resources: [],
@@ -51,9 +64,20 @@ class ConfigParser extends ConfigBlockReader {
       expansion: {},
       diagnostics: this.diagnostics,
     };
+  }
+
+  /** What was read before the limit was hit still names the accounts involved (authorization); nothing of it is planned. */
+  private refuse(config: DesiredConfig, e: LimitError): DesiredConfig {
+    this.fatal(e.toDiagnostic());
+    this.closeDiagnostics();
+    config.refused = true;
+    return config;
+  }
+
+  private read(json: unknown, config: DesiredConfig): void {
     if (!isObject(json)) {
       this.error("Invalid configuration", "The configuration must be a JSON object in Terraform JSON syntax.");
-      return config;
+      return;
     }
     const meta = json["//"];
     if (isObject(meta) && isObject(meta.metadata) && typeof meta.metadata.stackName === "string") {
@@ -96,7 +120,6 @@ class ConfigParser extends ConfigBlockReader {
     config.imports = this.readImports(json.import);
     config.moves = this.readMoves(json.moved);
     config.removed = this.readRemoved(json.removed);
-    return config;
   }
 
   private otherProvider(mode: "resource" | "data", type: string, blocks: unknown): void {
@@ -178,8 +201,8 @@ class ConfigParser extends ConfigBlockReader {
         }
         // A stack can hold at most an account's largest key limit; a bigger count (say 2^53) would
         // otherwise expand until the server runs out of memory.
-        if (count > MAX_INSTANCES || this.instances.size + count > MAX_INSTANCES) {
-          this.error("Invalid count argument", `The given "count" argument value is too large: a stack holds at most ${MAX_INSTANCES} keys.`, base);
+        if (count > this.limits.maxInstances || this.instances.size + count > this.limits.maxInstances) {
+          this.error("Invalid count argument", `The given "count" argument value is too large: a stack holds at most ${this.limits.maxInstances} keys (${limitNote(this.limits, "maxInstances")}).`, base);
           continue;
         }
         for (let i = 0; i < count; i++) this.instances.set(`${base}[${i}]`, { address: `${base}[${i}]`, resourceName: name, index: i, body, count: i });
@@ -187,10 +210,6 @@ class ConfigParser extends ConfigBlockReader {
         this.resourceExpansion[base] = "for_each";
         const each = this.forEachItems(body.for_each, ctx);
         if (!each) continue;
-        if (this.instances.size + each.length > MAX_INSTANCES) {
-          this.error("Invalid for_each argument", `The given "for_each" argument value is too large: a stack holds at most ${MAX_INSTANCES} keys.`, base);
-          continue;
-        }
         for (const [key, value] of each) {
           const address = `${base}${indexSuffix(key)}`;
           this.instances.set(address, { address, resourceName: name, index: key, body, eachKey: key, eachValue: value });
@@ -208,13 +227,14 @@ class ConfigParser extends ConfigBlockReader {
       value = this.evaluate(raw, { ...ctx, mode: "arguments" }, "for_each");
       if (value === undefined) return null;
     }
-    if (value instanceof SetValue) return value.items.map((k) => [k, k]);
-    if (isObject(value)) {
-      return Object.keys(value)
-        .filter((k) => k !== "//")
-        .sort()
-        .map((k) => [k, value[k]]);
+    const keys = value instanceof SetValue ? value.items : isObject(value) ? Object.keys(value).filter((k) => k !== "//") : null;
+    // Counted before anything is sorted or expanded: a million-key map costs one pass.
+    if (keys && this.instances.size + keys.length > this.limits.maxInstances) {
+      this.error("Invalid for_each argument", `The given "for_each" argument value is too large: a stack holds at most ${this.limits.maxInstances} keys (${limitNote(this.limits, "maxInstances")}).`, ctx.address);
+      return null;
     }
+    if (value instanceof SetValue) return value.items.map((k) => [k, k]);
+    if (isObject(value)) return keys!.sort().map((k) => [k, value[k]]);
     this.error(
       "Invalid for_each argument",
       "The given \"for_each\" argument value is unsuitable: the \"for_each\" argument must be a map, or set of strings. Use toset([...]) for a list.",
@@ -229,7 +249,7 @@ class ConfigParser extends ConfigBlockReader {
     const { body, address } = inst;
     const deps = new Set<string>();
     const ctx = this.instanceCtx(inst, deps);
-    const errorsBefore = this.diagnostics.filter((d) => d.severity === "error").length;
+    const errorsBefore = this.errorCount;
     const supported = (key: string) => META_ARGUMENTS.includes(key) || (ARGUMENTS as readonly string[]).includes(key);
     if (!Object.keys(body).every(supported)) {
       for (const key of Object.keys(body).sort()) {
@@ -248,16 +268,13 @@ class ConfigParser extends ConfigBlockReader {
     const args: Partial<Record<Argument, unknown>> = {};
     for (const arg of ARGUMENTS) {
       if (body[arg] === undefined || body[arg] === null) continue;
-      const key = `${address}.${arg}`;
       try {
-        this.resolving.add(key);
-        args[arg] = this.evalValue(body[arg], ctx);
-        this.argCache.set(key, args[arg]);
+        const evaluated = this.argumentOf(inst, arg)!;
+        args[arg] = evaluated.value;
+        for (const dep of evaluated.deps) ctx.deps.add(dep);
       } catch (e) {
         if (!(e instanceof ExpressionError)) throw e;
         this.error("Unsupported expression", `${arg}: ${e.message}`, address);
-      } finally {
-        this.resolving.delete(key);
       }
     }
     const str = (arg: Argument): string | null => {
@@ -280,10 +297,10 @@ class ConfigParser extends ConfigBlockReader {
     }
     const type = str("type");
     if (type !== null && !["live", "temp", "legacy"].includes(type)) {
-      this.error("Invalid key type", `type must be "live" or "temp" (or "legacy" for an imported key), not ${quoted(type)}.`, address);
+      this.error("Invalid key type", `type must be "live" or "temp" (or "legacy" for an imported key), not ${quoted(excerpt(type))}.`, address);
     }
     const name = str("name");
-    if (name === null && !this.diagnostics.slice(errorsBefore).length) {
+    if (name === null && this.errorCount === errorsBefore) {
       this.error("Missing required argument", 'The argument "name" is required, but no definition was found.', address);
     }
 
@@ -400,9 +417,10 @@ class ConfigParser extends ConfigBlockReader {
     };
     let expr: Expr;
     try {
-      expr = parseExpression(text);
+      expr = parseExpression(text, this.limits);
     } catch (e) {
-      return fail((e as Error).message);
+      if (!(e instanceof ExpressionError)) throw e;
+      return fail(e.message);
     }
     if (expr.kind !== "traversal" || expr.root !== RESOURCE_TYPE) return fail("only references to keyform_api_key resources are supported.");
     const [nameStep, ...rest] = expr.steps;

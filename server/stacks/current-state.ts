@@ -15,11 +15,6 @@ export function toLiveKey(k: ApiKey, now: number): LiveKey {
   };
 }
 
-/** Every account a state names (who may see or unlock a stack). */
-export function stateAccounts(state: StackState | null): string[] {
-  return [...new Set((state?.resources ?? []).map((r) => r.account))].sort();
-}
-
 const KEY_ID = /^key_[0-9A-Za-z]{24}$/;
 
 /**

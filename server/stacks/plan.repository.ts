@@ -1,6 +1,6 @@
 import { once } from "node:events";
 import { promisify } from "node:util";
-import { createDeflateRaw, inflateRaw, type DeflateRaw } from "node:zlib";
+import { createDeflateRaw, createInflateRaw, inflateRaw, type DeflateRaw } from "node:zlib";
 import { jsonChunks } from "../http/json-chunks";
 import type { StreamedJson } from "../http/route";
 import type { EntityManager } from "typeorm";
@@ -12,6 +12,16 @@ type Row = Record<string, unknown>;
 
 /** A plan without its Terraform JSON pieces: what an apply reads. */
 export type PlanSteps = Omit<Plan, "terraform">;
+
+/** A stored plan's row without its body. */
+export type PlanRecord = Omit<StoredPlan, "plan">;
+
+/** A plan's body as stored (see `encodePlanBody`), and where its Terraform JSON document lies in it. */
+export interface EncodedPlan {
+  body: string;
+  terraformStart: number;
+  terraformBytes: number;
+}
 
 export interface StoredPlan<P extends PlanSteps = Plan> {
   id: string;
@@ -50,7 +60,7 @@ const PLAN_END = ";";
  * one string or Buffer. Stored as base64 segments joined by ",", the plan's own part (`{"plan":…`) in
  * segments of its own, followed by `PLAN_END`.
  */
-async function encodeBody(plan: Plan, terraformJson: Iterable<string>): Promise<{ body: string; terraformStart: number; terraformBytes: number }> {
+export async function encodePlanBody(plan: Plan, terraformJson: Iterable<string> = jsonChunks(renderPlanJson(plan))): Promise<EncodedPlan> {
   const segments: Promise<Buffer>[] = [];
   let z: DeflateRaw | null = null;
   let size = 0;
@@ -96,25 +106,35 @@ function deflated(z: DeflateRaw): Promise<Buffer> {
   });
 }
 
-/** Bytes `start` to `start + byteLength` of an encoded body, inflated one segment at a time (the next one while this one is sent). */
+/** Inflated output comes in pieces of this size: few callbacks on the request thread, no multi-megabyte copies. */
+const INFLATE_CHUNK = 256 << 10;
+
+/**
+ * Bytes `start` to `start + byteLength` of an encoded body, inflated as they are sent: each segment is
+ * streamed through an inflater (on the libuv pool) and its output pieces are sent as they come, never
+ * joined into one Buffer, with the socket's backpressure pacing the inflater.
+ */
 function storedJson(body: string, start: number, byteLength: number): StreamedJson {
   return {
     byteLength,
     async *chunks() {
       const segments = body.slice(DEFLATED.length).split(/[,;]/);
-      const inflated = (i: number) => {
-        const bytes = inflate(Buffer.from(segments[i], "base64"));
-        bytes.catch(() => undefined); // awaited below unless the response was abandoned
-        return bytes;
-      };
-      let next: Promise<Buffer> | null = inflated(0);
-      for (let i = 0, offset = 0; next && offset < start + byteLength; i++) {
-        const bytes: Buffer = await next;
-        next = i + 1 < segments.length ? inflated(i + 1) : null;
-        const from = Math.max(start - offset, 0);
-        const to = Math.min(start + byteLength - offset, bytes.length);
-        if (to > from) yield bytes.subarray(from, to);
-        offset += bytes.length;
+      const end = start + byteLength;
+      let offset = 0;
+      for (let i = 0; i < segments.length && offset < end; i++) {
+        const z = createInflateRaw({ chunkSize: INFLATE_CHUNK });
+        z.end(Buffer.from(segments[i], "base64"));
+        try {
+          for await (const bytes of z as AsyncIterable<Buffer>) {
+            const from = Math.max(start - offset, 0);
+            const to = Math.min(end - offset, bytes.length);
+            offset += bytes.length;
+            if (to > from) yield from === 0 && to === bytes.length ? bytes : bytes.subarray(from, to);
+            if (offset >= end) break;
+          }
+        } finally {
+          z.destroy(); // an abandoned response (client gone) leaves no inflater running
+        }
       }
     },
   };
@@ -197,14 +217,25 @@ export class PlanRepository {
    * document as stored, to be sent.
    */
   async insert(p: StoredPlan, terraformJson: Iterable<string> = jsonChunks(renderPlanJson(p.plan))): Promise<StreamedJson> {
-    const { body, terraformStart, terraformBytes } = await encodeBody(p.plan, terraformJson);
+    const { plan, ...record } = p;
+    return this.insertEncoded(record, await encodePlanBody(plan, terraformJson));
+  }
+
+  /** The Terraform JSON document of a stored plan's encoded body, to be sent. */
+  document({ body, terraformStart, terraformBytes }: EncodedPlan): StreamedJson {
+    return storedJson(body, terraformStart, terraformBytes);
+  }
+
+  /** Stores a plan encoded elsewhere (by a plan worker); returns its Terraform JSON document as stored, to be sent. */
+  async insertEncoded(p: PlanRecord, encoded: EncodedPlan): Promise<StreamedJson> {
+    const { body } = encoded;
     await this.store.write((tx) =>
       tx.query(`INSERT INTO plans (${LIGHT}, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, [
         p.id, p.stack, p.lineage, p.serial, JSON.stringify(p.accounts), p.errored ? 1 : 0, p.hasChanges ? 1 : 0, p.summary, p.createdBy,
         p.createdAt, p.expiresAt, null, null, null, body,
       ]),
     );
-    return storedJson(body, terraformStart, terraformBytes);
+    return this.document(encoded);
   }
 
   async find(id: string): Promise<StoredPlan | null> {

@@ -1,13 +1,15 @@
 import { route } from "../http/route";
+import { rawBodyOf } from "../http/router";
 import { NoBody, PlanBody, PlanQuery, StackOwnerQuery, UnlockBody } from "./stack.schemas";
 import type { StackService } from "./stack.service";
 
 export function stackRoutes(stacks: StackService, planConfigLimitBytes: number) {
   return [
     route({
-      method: "post", path: "/v1/stacks/:stack/plans", tag: "stacks", status: 201, body: PlanBody, query: StackOwnerQuery, bodyLimit: planConfigLimitBytes,
-      summary: "Plan a stack's Terraform JSON configuration against its state and the live keys. Stored for 24 hours; 422 PLAN_FAILED when a policy is violated.",
-      handler: (c) => stacks.plan(c, c.params.stack, c.body, c.query.owner),
+      method: "post", path: "/v1/stacks/:stack/plans", tag: "stacks", status: 201, body: PlanBody, query: StackOwnerQuery, bodyLimit: planConfigLimitBytes, rawBody: true,
+      summary: "Plan a stack's Terraform JSON configuration against its state and the live keys. Stored for 24 hours; 422 PLAN_FAILED when a policy is violated or an evaluation limit is exceeded.",
+      // The body is parsed and validated (against PlanBody) by the plan worker, off the request thread.
+      handler: (c) => stacks.plan(c, c.params.stack, rawBodyOf(c.req), c.query.owner, c.res.locals.requestId as string | undefined),
     }),
     route({
       method: "get", path: "/v1/plans/:planId", tag: "stacks", query: PlanQuery,

@@ -13,32 +13,22 @@ import type { KeyOperations } from "../keys/key.operations";
 import type { CallContext } from "../keys/key.service";
 import { toKeyView } from "../keys/key.view";
 import type { Metrics } from "../observability/metrics";
-import { plan as computePlan } from "../reconciler/plan";
+import { unevaluatedPlan } from "../reconciler/plan";
 import type { Plan, PlannedOutput, StackState, StateResource } from "../reconciler/reconciler.types";
 import { renderPlanJson } from "../reconciler/render/plan-json";
-import { jsonChunks } from "../http/json-chunks";
-import { RawJson } from "../http/route";
+import { problemRawJson } from "../errors/error.middleware";
+import { RawJson, type StreamedJson } from "../http/route";
 import { renderPlanMarkdown } from "../reconciler/render/plan-markdown";
 import { renderPlanText } from "../reconciler/render/plan-text";
-import { parseConfig } from "../reconciler/tf-config.parser";
 import type { Store } from "../store/store";
 import { executePlan } from "./apply.executor";
-import { loadCurrentState } from "./current-state";
-import { planInputs } from "../reconciler/plan-inputs";
-import type { PlanRepository, PlanSteps, StoredPlan } from "./plan.repository";
+import { planRecord, type PlannedPlan, type PlanTicket } from "./plan-job";
+import type { PlanRunner } from "./plan-pool";
+import { PlanEvaluationFailure } from "./plan-worker.protocol";
+import { encodePlanBody, type PlanRecord, type PlanRepository, type PlanSteps, type StoredPlan } from "./plan.repository";
 import type { StackLock, StackRepository, StackRow } from "./stack.repository";
 import { parseStackKey, stackKey, type StackRef } from "../../core/stack-ref";
 import { renderTerraformState } from "./terraform-state";
-
-export interface PlanRequest {
-  config: unknown;
-  refresh?: boolean;
-  destroy?: boolean;
-  replace?: string[];
-  target?: string[];
-}
-
-const summaryLine = (s: Plan["summary"]) => `${s.import ? `${s.import} to import, ` : ""}${s.add} to add, ${s.change} to change, ${s.destroy} to destroy`;
 
 /** Stacks: plan (read-only, stored), apply (the only writer of stack state), state and locks. */
 export class StackService {
@@ -54,6 +44,8 @@ export class StackService {
     private readonly metrics: Metrics,
     private readonly settings: Settings,
     private readonly clock: () => number,
+    /** Evaluates plans off the request thread. */
+    private readonly planner: PlanRunner,
   ) {}
 
   /**
@@ -70,58 +62,65 @@ export class StackService {
     if (!d.ok) throw new AppError(d.code === "NOT_FOUND" ? ErrorCode.NOT_FOUND : ErrorCode[d.code], d.code === "NOT_FOUND" ? missing : d.detail);
   }
 
-  async plan(ctx: CallContext, stack: string, req: PlanRequest, owner?: string) {
+  /**
+   * `body`: the request body's bytes (a PlanRequest as JSON), parsed and validated by the plan worker.
+   * Answers the stored plan (201), or its PLAN_FAILED problem (422) with the plan inside; both stream
+   * the Terraform JSON document from storage.
+   */
+  async plan(ctx: CallContext, stack: string, body: Uint8Array | undefined, owner?: string, requestId?: string): Promise<RawJson> {
     const ref = this.refFor(ctx.principal, stack, owner);
     this.authorizeStack(ctx.principal, "stack.plan", ref, notFound.stack(stack));
-    const stored = await this.planStack(ctx, ref, req);
-    const p = stored.plan;
-    // Large plans: the Terraform JSON document is serialized once, chunk by chunk into storage, and sent from there.
-    const terraformJson = await this.plans.insert(stored, jsonChunks(renderPlanJson(p)));
-    this.metrics.plans.inc({ outcome: p.errored ? "errored" : p.hasChanges ? "changes" : "no_changes" });
-    if (p.errored) {
-      const view = this.planView(stored);
-      const first = p.diagnostics.find((d) => d.severity === "error");
-      throw new AppError(ErrorCode.PLAN_FAILED, first ? `${first.address ? first.address + ": " : ""}${first.summary}: ${first.detail}` : "The plan has errors.", {
-        plan_id: stored.id, diagnostics: p.diagnostics, plan: view,
-      });
+    this.metrics.plansInProgress.inc();
+    let planned: PlannedPlan;
+    let terraformJson: StreamedJson;
+    try {
+      planned = await this.planStack(ctx, ref, body);
+      // The plan worker serialized and compressed the Terraform JSON document (and, on MySQL, stored it):
+      // it is sent from storage as is.
+      terraformJson = planned.stored ? this.plans.document(planned.encoded) : await this.plans.insertEncoded(planned.record, planned.encoded);
+    } finally {
+      this.metrics.plansInProgress.dec();
     }
+    const { record } = planned;
+    this.metrics.plans.inc({ outcome: record.errored ? "errored" : record.hasChanges ? "changes" : "no_changes" });
     // Same bytes as `res.json(this.planView(stored))`, whose last key is `terraform`.
-    const { terraform: _omit, ...head } = this.planView(stored, false);
-    return new RawJson(`${JSON.stringify(head).slice(0, -1)},"terraform":`, terraformJson, "}");
+    const head = `${JSON.stringify(planHead(record, planned)).slice(0, -1)},"terraform":`;
+    if (!record.errored) return new RawJson(head, terraformJson, "}");
+    const first = planned.diagnostics.find((d) => d.severity === "error");
+    const failed = new AppError(ErrorCode.PLAN_FAILED, first ? `${first.address ? first.address + ": " : ""}${first.summary}: ${first.detail}` : "The plan has errors.", {
+      plan_id: record.id, diagnostics: planned.diagnostics,
+    });
+    return problemRawJson(failed, requestId, ',"plan":', head, terraformJson, "}");
   }
 
   /**
-   * Parses the config, reads the state and the live rows, plans. Its own frame, so none of those
-   * (tens of MB for a big stack) outlives it while the plan is serialized, stored and sent.
+   * Evaluates the plan in a plan worker (plan-pool.ts), in two steps around the authorization, which
+   * stays here: the worker parses the config and reads the stack, this thread authorizes the accounts
+   * involved, the worker loads the live keys, plans and encodes the plan for storage. A plan whose
+   * evaluation fails after authorization (timeout, memory, crash) is stored as a failed plan; one that
+   * fails before is a PLAN_FAILED answer without a plan.
    */
-  private async planStack(ctx: CallContext, ref: StackRef, req: PlanRequest): Promise<StoredPlan> {
+  private async planStack(ctx: CallContext, ref: StackRef, body: Uint8Array | undefined): Promise<PlannedPlan> {
     const now = this.clock();
     const stack = stackKey(ref);
-    // The stack row (state: megabytes for a big stack) is read while the config is parsed.
-    const rowRead = this.stacks.find(stack);
-    rowRead.catch(() => undefined); // observed below; never an unhandled rejection if parsing throws
-    const desired = parseConfig(req.config);
-    const row = await rowRead;
-    const state = row && row.serial > 0 ? row.state : null;
-    const accounts = planInputs(desired, state).accounts;
-    const current = await loadCurrentState({ keys: this.keys, accounts: this.accounts }, stack, ref.owner, state, desired, now, this.settings);
-    const p = computePlan(desired, current, now, { refresh: req.refresh, destroy: req.destroy, replace: req.replace, target: req.target });
-    refuseOversizedAddresses(p);
-    return {
-      id: `plan_${randomBase62(24)}`, stack, lineage: row?.lineage ?? null, serial: row?.serial ?? 0, accounts, errored: p.errored,
-      hasChanges: p.hasChanges, summary: summaryLine(p.summary), createdBy: actorOf(ctx.principal), createdAt: now,
-      expiresAt: now + this.settings.planTtlMs, appliedAt: null, appliedBy: null, applyResult: null, plan: p,
-    };
+    const session = await this.planner.session().catch(failedBeforeAuthorization);
+    try {
+      // The stack was authorized for this caller: the plan reads only what its owner may hold (current-state.ts).
+      const parsed = await session.parse(stack, now, body).catch(failedBeforeAuthorization);
+      const ticket = (): PlanTicket => ({ id: `plan_${randomBase62(24)}`, createdBy: actorOf(ctx.principal), expiresAt: now + this.settings.planTtlMs });
+      return await session.plan(ticket()).catch(async (err: unknown) => {
+        if (!(err instanceof PlanEvaluationFailure)) throw err;
+        // A new id: a worker stopped at the last moment may have stored its plan under the first one.
+        const p = unevaluatedPlan(stack, now, {}, [err.diagnostic]);
+        return { record: planRecord(stack, now, parsed, ticket(), p), summary: p.summary, diagnostics: p.diagnostics, applier: p.applier, encoded: await encodePlanBody(p), stored: false };
+      });
+    } finally {
+      session.release();
+    }
   }
 
-  private planView(sp: StoredPlan, withTerraform = true) {
-    const ref = parseStackKey(sp.stack);
-    return {
-      id: sp.id, stack: ref.name, owner: ref.owner, serial: sp.serial, lineage: sp.lineage, created_at: new Date(sp.createdAt).toISOString(),
-      expires_at: new Date(sp.expiresAt).toISOString(), applied_at: sp.appliedAt === null ? null : new Date(sp.appliedAt).toISOString(),
-      errored: sp.errored, has_changes: sp.hasChanges, summary: sp.plan.summary, diagnostics: sp.plan.diagnostics, applier: sp.plan.applier ?? null,
-      terraform: withTerraform ? renderPlanJson(sp.plan) : undefined,
-    };
+  private planView(sp: StoredPlan) {
+    return { ...planHead(sp, sp.plan), terraform: renderPlanJson(sp.plan) };
   }
 
   /** A stored plan the caller may act on; another owner's plan is "not found", like a missing one. */
@@ -288,17 +287,22 @@ export class StackService {
   }
 }
 
-/** Key rows keep their stack address in a VARCHAR(512): a longer one (a huge for_each key) is a plan error. */
-const MAX_ADDRESS_LENGTH = 512;
-function refuseOversizedAddresses(p: Plan): void {
-  for (const c of p.changes) {
-    if (c.address.length <= MAX_ADDRESS_LENGTH) continue;
-    p.diagnostics.push({
-      severity: "error", summary: "Resource address too long", address: c.address.slice(0, 80) + "…",
-      detail: `keyform stores resource addresses of at most ${MAX_ADDRESS_LENGTH} characters; this one has ${c.address.length}. Use a shorter resource name or for_each key.`,
-    });
-    p.errored = true;
-  }
+/** A plan's JSON view without its Terraform JSON document. */
+/** A plan's fields before its Terraform JSON document; the stack as its name and owner (core/stack-ref). */
+function planHead(r: PlanRecord, p: Pick<Plan, "summary" | "diagnostics"> & { applier?: Plan["applier"] }) {
+  const ref = parseStackKey(r.stack);
+  return {
+    id: r.id, stack: ref.name, owner: ref.owner, serial: r.serial, lineage: r.lineage, created_at: new Date(r.createdAt).toISOString(),
+    expires_at: new Date(r.expiresAt).toISOString(), applied_at: r.appliedAt === null ? null : new Date(r.appliedAt).toISOString(),
+    errored: r.errored, has_changes: r.hasChanges, summary: p.summary, diagnostics: p.diagnostics, applier: p.applier ?? null,
+  };
+}
+
+/** A plan that could not be evaluated before its accounts were known is refused without being stored. */
+function failedBeforeAuthorization(err: unknown): never {
+  if (!(err instanceof PlanEvaluationFailure)) throw err;
+  const d = err.diagnostic;
+  throw new AppError(ErrorCode.PLAN_FAILED, `${d.summary}: ${d.detail}`, { diagnostics: [d] });
 }
 
 function lockView(l: StackLock) {

@@ -45,21 +45,41 @@ export class Store {
     readonly dialect: Dialect,
     /** The server is a Galera cluster node (`wsrep_on`): every session waits for causality on reads. */
     readonly galera: boolean,
+    /** How it was opened: another thread (a plan worker) opens its own connection from this. */
+    readonly options: StoreOptions,
   ) {}
 
   static async open(opts: StoreOptions): Promise<Store> {
+    const store = await Store.connect(opts);
+    try {
+      await store.migrate();
+    } catch (err) {
+      await store.dataSource.destroy().catch(() => undefined);
+      throw err;
+    }
+    return store;
+  }
+
+  /**
+   * A second connection to a database that `open` has already migrated, for reads from another thread
+   * (plan workers): no migrations, and on MySQL a small pool of its own.
+   */
+  static async openReader(opts: StoreOptions): Promise<Store> {
+    if (isInMemory(opts)) throw new Error("An in-memory SQLite database cannot be opened from another thread.");
+    return Store.connect(opts);
+  }
+
+  private static async connect(opts: StoreOptions): Promise<Store> {
     const { options, dialect, galera } = await dataSourceOptions(opts);
     const ds = new DataSource(options);
     if (dialect === "mysql") guardQueries(ds, opts.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS);
     await ds.initialize();
-    const store = new Store(ds, dialect, galera);
-    try {
-      await store.migrate();
-    } catch (err) {
-      await ds.destroy().catch(() => undefined);
-      throw err;
-    }
-    return store;
+    return new Store(ds, dialect, galera, opts);
+  }
+
+  /** An in-memory SQLite database lives in this thread's connection only. */
+  get inMemory(): boolean {
+    return isInMemory(this.options);
   }
 
   /** For reads. Writes go through `write`. */
@@ -157,10 +177,18 @@ export class Store {
   }
 }
 
+function sqliteFile(url: string): string {
+  return url.slice("sqlite:".length).replace(/^\/\//, "") || ":memory:";
+}
+
+function isInMemory(opts: StoreOptions): boolean {
+  return opts.url.startsWith("sqlite:") && sqliteFile(opts.url) === ":memory:";
+}
+
 async function dataSourceOptions(opts: StoreOptions): Promise<{ options: DataSourceOptions; dialect: Dialect; galera: boolean }> {
   const common = { entities: ENTITIES, migrations: MIGRATIONS, migrationsTableName: "keyform_migrations", logging: false };
   if (opts.url.startsWith("sqlite:")) {
-    const database = opts.url.slice("sqlite:".length).replace(/^\/\//, "") || ":memory:";
+    const database = sqliteFile(opts.url);
     return {
       dialect: "sqlite",
       galera: false,
