@@ -48,6 +48,13 @@ export interface NewKey {
   hash: string;
 }
 
+/** A key change checked and authorized, not yet written. */
+export interface PreparedUpdate {
+  before: ApiKey;
+  key: ApiKey;
+  changes: Parameters<KeyRepository["update"]>[2];
+}
+
 /** The stack a key belongs to and its address there. */
 export interface StackPlace {
   name: string;
@@ -131,8 +138,11 @@ export class KeyOperations {
     await this.keys.insert(tx, made);
   }
 
-  /** Changes an active key `p` dominates into one it still dominates; returns the key as it now is. */
-  async update(tx: EntityManager, p: Principal, account: Account, key: ApiKey, input: KeyChanges, now: number): Promise<ApiKey> {
+  /**
+   * A change of an active key `p` dominates into one it still dominates: checked and authorized,
+   * nothing written yet (the caller checks names first when it renames; `writeUpdate` writes).
+   */
+  prepareUpdate(p: Principal, account: Account, key: ApiKey, input: KeyChanges, now: number): PreparedUpdate {
     const status = statusOf(key, now);
     if (status !== "active") throw new AppError(ErrorCode.KEY_INACTIVE, `Key ${key.id} is ${status} and cannot be changed.`);
     const req: KeyRequest = { type: key.type, name: input.name, scopes: input.scopes, expires_in: input.expires_in, expires_at: input.expires_at };
@@ -147,8 +157,12 @@ export class KeyOperations {
     }
     const updated = { ...key, ...changes };
     authorize(p, { do: "key.update", before: grantOf(key), after: grantOf(updated) });
-    await this.keys.update(tx, key.id, changes);
-    return updated;
+    return { before: key, key: updated, changes };
+  }
+
+  async writeUpdate(tx: EntityManager, u: PreparedUpdate): Promise<ApiKey> {
+    await this.keys.update(tx, u.key.id, u.changes);
+    return u.key;
   }
 
   /**

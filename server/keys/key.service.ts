@@ -125,10 +125,11 @@ export class KeyService {
     const key = await this.store.write(async (tx) => {
       const account = await this.lockAccount(tx, accountId);
       const before = await this.lockKey(tx, accountId, id);
-      const key = await this.ops.update(tx, ctx.principal, account, before, input, now);
-      if (key.name !== before.name) {
-        await this.ops.checkSteps(tx, account, { limits: [], names: [{ op: "release", keyId: id, name: before.name }, { op: "claim", keyId: id, name: key.name }] }, now);
+      const update = this.ops.prepareUpdate(ctx.principal, account, before, input, now);
+      if (update.key.name !== before.name) {
+        await this.ops.checkSteps(tx, account, { limits: [], names: [{ op: "release", keyId: id, name: before.name }, { op: "claim", keyId: id, name: update.key.name }] }, now);
       }
+      const key = await this.ops.writeUpdate(tx, update);
       const fields = (["name", "scopes", "expires_in", "expires_at"] as const).filter((f) => input[f] !== undefined);
       await this.audit.append(tx, [this.event(ctx, accountId, "key.update", id, now, { fields })]);
       return key;

@@ -130,7 +130,8 @@ export async function executePlan(
       else if (field === "expires_in" || field === "expires_at") Object.assign(changes, expiryArgs(d));
     }
     if (Object.keys(changes).length === 0) return k; // rotate_every, rotation_overlap: state only
-    const updated = await deps.ops.update(tx, applier, account(c.account), k, changes, now);
+    // Names were checked for the whole plan before anything was written.
+    const updated = await deps.ops.writeUpdate(tx, deps.ops.prepareUpdate(applier, account(c.account), k, changes, now));
     out.audit.push({ accountId: c.account, action: "key.update", target: k.id, details: { fields: Object.keys(changes), stack, address: c.address } });
     return updated;
   };

@@ -79,6 +79,14 @@ describe.each(STORE_KINDS)("error codes on %s", (kind) => {
     await h.as().delete(`/v1/accounts/acme/keys/${again.key.id}`);
   });
 
+  it("NAME_TAKEN (409) for a rename onto another active key's name, which changes nothing", async () => {
+    await h.account("renames");
+    await h.key("renames", { name: "taken" });
+    const other = await h.key("renames", { name: "other" });
+    expectProblem(await h.as().patch(`/v1/accounts/renames/keys/${other.key.id}`, { name: "taken", scopes: ["alerts:send"] }), 409, "NAME_TAKEN");
+    expect((await h.as().get(`/v1/accounts/renames/keys/${other.key.id}`)).body.key).toMatchObject({ name: "other", scopes: [] });
+  });
+
   it("KEY_LIMIT_REACHED (409) with the documented detail, for keys and temp keys", async () => {
     const extra = await h.key("acme", { name: "second" }); // reader + second = 2 of 2
     const res = await h.as().post("/v1/accounts/acme/keys", { name: "third" });
