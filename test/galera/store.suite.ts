@@ -2,9 +2,9 @@ import { randomBytes } from "node:crypto";
 import type { EntityManager } from "typeorm";
 import type { Account } from "../../server/accounts/account.entity";
 import { AccountRepository } from "../../server/accounts/account.repository";
-import { AppError } from "../../server/errors/app-error";
+import { AppError, refuse } from "../../server/errors/app-error";
 import type { ApiKey } from "../../server/keys/key.entity";
-import { checkLimit } from "../../core/keys/limits";
+import { checkLimits } from "../../core/keys/limits";
 import { KeyRepository } from "../../server/keys/key.repository";
 import { randomBase62 } from "../../core/keys/secret-format";
 import { MIGRATIONS } from "../../server/store/registry";
@@ -80,7 +80,7 @@ export function describeGaleraStore() {
                 counted[i].resolve();
                 await bothCounted;
               }
-              checkLimit(acc!, counts, "live", 5);
+              refuse(checkLimits({ account, keyLimit: acc!.keyLimit, tempKeyCap: 5 }, counts, [{ op: "take", type: "live" }]).map((r) => r.violation));
               await new KeyRepository(store).insert(tx, [newKey(account, `tenth-${i}`)]);
             });
             return "created";
