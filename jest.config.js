@@ -10,6 +10,8 @@ module.exports = {
     "^.+\\.ts$": ["@swc/jest", { jsc: { parser: { syntax: "typescript", decorators: true }, target: "es2022",
       transform: { legacyDecorator: true, decoratorMetadata: true } }, module: { type: "commonjs" } }],
   },
+  // The workspace packages by name, as users import them, resolved to their sources.
+  moduleNameMapper: { "^@keyform/cdktf$": "<rootDir>/provider/index.ts", "^@keyform/client$": "<rootDir>/client/src/index.ts" },
   testTimeout: 60000,
   maxWorkers: 2,
 };

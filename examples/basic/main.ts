@@ -1,6 +1,6 @@
 import { App, TerraformOutput, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
-import { ApiKey, KeyformProvider } from "../../provider";
+import { ApiKey, KeyformProvider } from "@keyform/cdktf";
 
 /** One live key for CI, its secret handed on as a sensitive output. */
 export class KeysStack extends TerraformStack {

@@ -1,6 +1,6 @@
 import { App, TerraformOutput, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
-import { ApiKey, DataKeyformApiKey, KeyformProvider } from "../../provider";
+import { ApiKey, DataKeyformApiKey, KeyformProvider } from "@keyform/cdktf";
 
 /**
  * The keyform key id (`key_…`) the legacy UUID key got when it was imported into keyform

@@ -1,6 +1,6 @@
 import { App, TerraformIterator, TerraformOutput, TerraformStack } from "cdktf";
 import { Construct } from "constructs";
-import { ApiKey, KeyformProvider } from "../../provider";
+import { ApiKey, KeyformProvider } from "@keyform/cdktf";
 
 /**
  * The accounts of our tenants, each with the lifetime its contract allows for a backend key.

@@ -4,7 +4,7 @@ import { registerKeys } from "./commands/keys";
 import { registerServe } from "./commands/serve";
 import { registerVerify } from "./commands/verify";
 import { registerExtraCommands } from "./commands/extra";
-import { registerProviderCommands } from "../../provider/plugin/install";
+import { packageVersion, registerProviderCommands } from "../../provider/plugin/install";
 import { CliError, errorMessage, type CliIO } from "./io";
 import { safeText } from "../reconciler/render/safe-text";
 
@@ -15,6 +15,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
   const run = (fn: () => Promise<number | void>) => setExit(fn().then((c) => c ?? 0));
   const program = new Command("keyform")
     .description("API keys managed like infrastructure")
+    .version(packageVersion(), "-V, --version", "print keyform's version")
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout.write(safeText(s)), writeErr: (s) => io.stderr.write(safeText(s)) });
   registerServe(program, io, setExit);

@@ -1,6 +1,6 @@
 import { App, TerraformOutput, TerraformStack, TerraformVariable } from "cdktf";
 import type { Construct } from "constructs";
-import { ApiKey, DataKeyformApiKey, KeyformProvider } from "../../../provider";
+import { ApiKey, DataKeyformApiKey, KeyformProvider } from "@keyform/cdktf";
 
 /** The version `keyform provider install` installs by default (the package version). */
 

@@ -1,6 +1,6 @@
 import { App, TerraformOutput, TerraformStack, TerraformVariable } from "cdktf";
 import type { Construct } from "constructs";
-import { ApiKey, KeyformProvider } from "../../../provider";
+import { ApiKey, KeyformProvider } from "@keyform/cdktf";
 
 /**
  * ../write-only/main.tf in cdktf: a key whose secret never rests in Terraform state. cdktf 0.21 has no
