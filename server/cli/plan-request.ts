@@ -4,6 +4,7 @@ import { connect, KeyformError, NO_TOKEN, resolveEndpoint, type KeyformClient } 
 import { CliError, out, warn, type CliIO } from "./io";
 import { PLAN_ID } from "./saved-plan";
 import { checkedStack, ownerQuery } from "./stack-arg";
+import type { Target } from "./stack-target";
 import { loadTfInput, providerEndpoint } from "./tf-input";
 
 /** What `keyform plan` and `keyform apply` share: the plan request, its flags, and printing the plan. */
@@ -19,11 +20,8 @@ export interface PlanView {
   terraform: unknown;
 }
 
-export interface PlanFlags {
-  stack?: string;
-  owner?: string;
-  endpoint?: string;
-  useConfigEndpoint?: boolean;
+/** The stack and server options (as `state`'s), and what to plan and print. */
+export interface PlanFlags extends Target {
   out?: string;
   json?: boolean;
   markdown?: boolean;

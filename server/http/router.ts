@@ -6,7 +6,7 @@ import type { Principal } from "../auth/principal";
 import { AppError } from "../errors/app-error";
 import { ErrorCode } from "../errors/error-code";
 import { parseJsonBody } from "../json/json-body";
-import { RawJson, type StreamedJson } from "../json/raw-json";
+import { RawJson } from "../json/raw-json";
 import { bodyValidator, queryValidator } from "../json/validate";
 import { slices, type RouteDef } from "./route";
 import { STACK_NAME } from "../stacks/stack-name";
