@@ -31,4 +31,3 @@ export const AuditQuery = Type.Object(
   },
   { additionalProperties: false },
 );
-

@@ -25,7 +25,15 @@ export interface RouteDef<B extends TSchema = TSchema, Q extends TObject = TObje
   auth?: "required" | "none";
   body?: B;
   query?: Q;
+  /** The success status (default 200). */
   status?: number;
+  /**
+   * What the route answers, by status: the JSON body's schema, or `null` for no body (204). The success
+   * status must be here; problem answers need not be (every route shares the Problem schema), unless one
+   * carries more (422 PLAN_FAILED with its plan). `/openapi.json` documents these, and the tests validate
+   * real answers against them (test/support/response-check.ts).
+   */
+  responses: Readonly<Record<number, TSchema | null>>;
   /** Bigger body limit for this route (plan configs). */
   bodyLimit?: number;
   /**

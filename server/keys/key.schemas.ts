@@ -72,4 +72,3 @@ export const ListKeysQuery = Type.Object(
   },
   { additionalProperties: false },
 );
-

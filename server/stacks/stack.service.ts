@@ -1,3 +1,4 @@
+import type { ApplyResult, PlanView, StackDetail, StackList } from "../../client/src/types";
 import { randomUUID } from "node:crypto";
 import type { AccountRepository } from "../accounts/account.repository";
 import type { AuditRepository } from "../audit/audit.repository";
@@ -120,8 +121,9 @@ export class StackService {
     }
   }
 
-  private planView(sp: StoredPlan) {
-    return { ...planHead(sp, sp.plan), terraform: renderPlanJson(sp.plan) };
+  private planView(sp: StoredPlan): PlanView {
+    // Terraform's document: its members are Terraform's (the schema names the top-level ones).
+    return { ...planHead(sp, sp.plan), terraform: renderPlanJson(sp.plan) as PlanView["terraform"] };
   }
 
   /** A stored plan the caller may act on; another owner's plan is "not found", like a missing one. */
@@ -177,7 +179,7 @@ export class StackService {
     }
   }
 
-  async apply(ctx: CallContext, id: string) {
+  async apply(ctx: CallContext, id: string): Promise<ApplyResult> {
     // The apply needs the plan's steps, not its Terraform JSON (most of a big plan's body).
     const sp = await this.requirePlan(ctx, id, "stack.apply", "steps");
     const now = this.clock();
@@ -233,7 +235,7 @@ export class StackService {
     }
   }
 
-  async list(ctx: CallContext) {
+  async list(ctx: CallContext): Promise<StackList> {
     const p = ctx.principal;
     // Every owner's stacks for the operator; an account key sees its own account's (if it may read them).
     const owner = p.kind === "key" ? p.account : undefined;
@@ -258,7 +260,7 @@ export class StackService {
     return row;
   }
 
-  async get(ctx: CallContext, name: string, owner?: string) {
+  async get(ctx: CallContext, name: string, owner?: string): Promise<StackDetail> {
     const row = await this.requireStack(ctx, name, owner, "stack.read");
     const plans = await this.plans.listForStack(row.name, 20);
     return {
