@@ -141,7 +141,7 @@ describe("tfplugin6.Provider against a real keyform server (MariaDB)", () => {
     expect(await validate({ name: "ci-key", expires_in: "90d", scopes: ["alerts:send"] })).toEqual([]);
     expect(await validate({ name: "bad name!" })).toEqual(["ERROR Invalid name @name"]);
     expect(await validate({ name: "k", expires_in: "3d" })).toEqual(["ERROR Invalid expires_in @expires_in"]);
-    expect(await validate({ name: "k", expires_in: "90d", expires_at: "2030-01-01T00:00:00Z" })).toEqual(["ERROR Conflicting expires_at and expires_in @expires_in"]);
+    expect(await validate({ name: "k", expires_in: "90d", expires_at: "2030-01-01T00:00:00Z" })).toEqual(["ERROR Conflicting expires_at and expires_in @expires_at"]);
     expect(await validate({ name: "k", type: "temp", expires_in: "30d" })).toEqual(["ERROR expires_in not allowed here @expires_in"]);
     expect(await validate({ name: "k", rotate_every: "soon" })).toEqual(["ERROR Invalid rotate_every @rotate_every"]);
     // Unknown values (from other resources) are checked once known.
