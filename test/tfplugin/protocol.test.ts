@@ -6,6 +6,7 @@ import { apiKeyDataSourceSchema, apiKeySchema, providerSchema } from "../../prov
 import { attributeNames } from "../../provider/plugin/wire-schema";
 import { generateSelfSignedCert, certPemFromHandshake } from "../../provider/plugin/tls";
 import { api } from "../support/cli";
+import { orderedSteps } from "../support/steps";
 import { dv, fromDv, launchPlugin, parseHandshake, PluginClient } from "./plugin-client";
 import { proposedNew, resourceConfig, startKeyformServer } from "./tfplugin-harness";
 
@@ -176,17 +177,7 @@ describe("tfplugin6.Provider against a real keyform server (MariaDB)", () => {
     let importedState: ObjectValue;
     let drifted: ObjectValue; // state read after a rename outside Terraform
 
-    let broken: string | null = null;
-    const step = (name: string, fn: () => Promise<void>) =>
-      it(name, async () => {
-        if (broken !== null) throw new Error(`not run: the earlier step "${broken}" failed, and this one builds on it`);
-        try {
-          await fn();
-        } catch (err) {
-          broken = name;
-          throw err;
-        }
-      });
+    const step = orderedSteps();
 
     step("create, plan: id, secret, masked and created_at unknown; type defaulted; account from the provider", async () => {
       const created = await plan(null, config);
