@@ -15,7 +15,7 @@ describe("ApiKey", () => {
         account: "globex",
         rotateEvery: "30d",
       });
-      new ApiKey(stack, "dated", { name: "dated", expiresAt: "2027-01-31T00:00:00Z" });
+      new ApiKey(stack, "dated", { name: "dated", expiresAt: "2099-01-31T00:00:00Z" });
     });
     expect(json.resource.keyform_api_key.ci).toEqual({
       name: "github-actions",
@@ -25,7 +25,7 @@ describe("ApiKey", () => {
       account: "globex",
       rotate_every: "30d",
     });
-    expect(json.resource.keyform_api_key.dated).toEqual({ name: "dated", expires_at: "2027-01-31T00:00:00Z" });
+    expect(json.resource.keyform_api_key.dated).toEqual({ name: "dated", expires_at: "2099-01-31T00:00:00Z" });
   });
 
   it("writes only the arguments that are set (type defaults on the server, not in JSON)", () => {
@@ -42,12 +42,12 @@ describe("ApiKey", () => {
       const k = new ApiKey(stack, "k", { name: "k", expiresIn: "30d", scopes: ["a"] });
       k.name = "renamed";
       k.resetExpiresIn();
-      k.expiresAt = "2027-01-31T00:00:00Z";
+      k.expiresAt = "2099-01-31T00:00:00Z";
       k.scopes = ["keys:read"];
       expect(k.nameInput).toBe("renamed");
       expect(k.expiresInInput).toBeUndefined();
     });
-    expect(json.resource.keyform_api_key.k).toEqual({ name: "renamed", expires_at: "2027-01-31T00:00:00Z", scopes: ["keys:read"] });
+    expect(json.resource.keyform_api_key.k).toEqual({ name: "renamed", expires_at: "2099-01-31T00:00:00Z", scopes: ["keys:read"] });
   });
 
   it.each([

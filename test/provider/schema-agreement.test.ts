@@ -26,7 +26,7 @@ const SAMPLES: Record<string, unknown> = {
   name: "github-actions",
   type: "temp",
   expires_in: "90d",
-  expires_at: "2027-01-31T00:00:00Z",
+  expires_at: "2099-01-31T00:00:00Z",
   scopes: ["keys:read", "alerts:send"],
   account: "globex",
   rotate_every: "30d",

@@ -15,7 +15,7 @@ describe("literal values are checked against the schema when the app is synthesi
   it("accepts a valid key", () => {
     expect(synthKey({ name: "github-actions", type: "live", expiresIn: "90d", scopes: ["keys:read"], rotateEvery: "90d" })).not.toThrow();
     expect(synthKey({ name: "rotating", rotateEvery: "30d", rotationOverlap: "24h", secretWo: "${ephemeral.keyform_secret.k.value}", secretWoVersion: 1 })).not.toThrow();
-    expect(synthKey({ name: "dated", expiresAt: "2027-01-31T00:00:00Z", account: "globex" })).not.toThrow();
+    expect(synthKey({ name: "dated", expiresAt: "2099-01-31T00:00:00Z", account: "globex" })).not.toThrow();
   });
 
   it.each([
@@ -24,13 +24,13 @@ describe("literal values are checked against the schema when the app is synthesi
     ["type legacy", { name: "k", type: "legacy" }, /type "legacy" must be one of live, temp/],
     ["expires_in 45d", { name: "k", expiresIn: "45d" }, /expires_in "45d" must be one of 30d, 90d, 1y, 2y, never/],
     ["an expires_at that is not RFC 3339", { name: "k", expiresAt: "next tuesday" }, /expires_at "next tuesday" must be an RFC 3339 date-time/],
-    ["expires_in together with expires_at", { name: "k", expiresIn: "90d", expiresAt: "2027-01-31T00:00:00Z" }, /expires_at conflicts with expires_in/],
+    ["expires_in together with expires_at", { name: "k", expiresIn: "90d", expiresAt: "2099-01-31T00:00:00Z" }, /expires_at conflicts with expires_in/],
     ["a scope with spaces", { name: "k", scopes: ["keys:read", "no spaces allowed"] }, /scopes\[1\] "no spaces allowed" must be scopes such as/],
     ["65 scopes", { name: "k", scopes: Array.from({ length: 65 }, (_, i) => `s${i}`) }, /scopes has 65 elements; at most 64/],
     ["an upper-case account", { name: "k", account: "Acme Corp" }, /account "Acme Corp" must be 1-64 characters of a-z 0-9 -/],
     ["rotate_every \"3 months\"", { name: "k", rotateEvery: "3 months" }, /rotate_every "3 months" must be a positive duration/],
     ["a temp key with expires_in", { name: "k", type: "temp", expiresIn: "30d" }, /expires_in must not be set when type is "temp": a temp key expires 5 minutes after creation/],
-    ["a temp key with expires_at", { name: "k", type: "temp", expiresAt: "2027-01-31T00:00:00Z" }, /expires_at must not be set when type is "temp"/],
+    ["a temp key with expires_at", { name: "k", type: "temp", expiresAt: "2099-01-31T00:00:00Z" }, /expires_at must not be set when type is "temp"/],
     ["rotate_every 0d", { name: "k", rotateEvery: "0d" }, /rotate_every "0d" must be a positive duration/],
     ["rotation_overlap over 24h", { name: "k", rotateEvery: "30d", rotationOverlap: "25h" }, /rotation_overlap "25h" must be a positive duration of at most 24h/],
     ["rotation_overlap 2d", { name: "k", rotateEvery: "30d", rotationOverlap: "2d" }, /rotation_overlap "2d" must be a positive duration of at most 24h/],
@@ -87,7 +87,7 @@ describe("literal values are checked against the schema when the app is synthesi
 
 describe("validateArguments", () => {
   it("returns every problem at once", () => {
-    expect(validateArguments(apiKeySchema, { name: "bad name", type: "legacy", expires_in: "90d", expires_at: "2027-01-31T00:00:00Z" })).toEqual([
+    expect(validateArguments(apiKeySchema, { name: "bad name", type: "legacy", expires_in: "90d", expires_at: "2099-01-31T00:00:00Z" })).toEqual([
       'name "bad name" must be 1-128 characters of A-Z a-z 0-9 - _',
       'type "legacy" must be one of live, temp',
       "expires_at conflicts with expires_in: set only one",
