@@ -62,7 +62,9 @@ describe.each(STORE_KINDS)("hostile plan configurations on %s", (kind) => {
   let probe: string;
 
   beforeAll(async () => {
-    h = await Harness.start(kind);
+    // What stops these plans is the evaluation limits, not the clock: a wall-clock budget well above the
+    // default, so that a machine busy with other suites does not turn a plan into a timeout.
+    h = await Harness.start(kind, { settings: { planTimeoutMs: 90_000 } });
     await h.account("acme", { key_limit: 10_000 });
     await h.account("bulk", { key_limit: 10_000 });
     reader = (await h.key("acme", { name: "reader", scopes: ["keys:read"] })).secret;
@@ -161,7 +163,7 @@ describe.each(STORE_KINDS)("hostile plan configurations on %s", (kind) => {
     const body = `${head}${"{},".repeat(Math.floor((limit - head.length - 10) / 3))}{}]}}}}`;
     expect(body.length).toBeLessThanOrEqual(limit);
     const res = await plan(() => body);
-    expect(res.status).toBe(201);
+    expect(res.status === 201 ? 201 : res.body).toBe(201); // on failure, the problem it answered
     expect((await healthz()).status).toBe(200);
   }, 120_000);
 
