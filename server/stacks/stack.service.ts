@@ -221,7 +221,7 @@ export class StackService {
           ...(r.key ? { key: toKeyView(r.key, now) } : {}),
           ...(r.secret ? { secret: r.secret } : {}),
         })),
-        outputs: Object.fromEntries(result.outputs.map((o) => [o.name, { sensitive: o.sensitive, type: "string", ...(o.available ? { value: o.value } : { unavailable: true }) }])),
+        outputs: Object.fromEntries(result.outputs.map((o) => [o.name, { sensitive: o.sensitive, type: "string", ...(o.available ? { value: o.value } : { unavailable: true }), ...(o.secretOf ? { secret_of: o.secretOf } : {}) }])),
       };
     } catch (err) {
       this.metrics.applies.inc({ outcome: "failed" });
@@ -322,6 +322,16 @@ interface OutputValue {
   sensitive: boolean;
   value?: unknown;
   available: boolean;
+  /** The keys whose secret the value holds (so `keyform output` can refuse a secret that is no longer active). */
+  secretOf?: SecretSource[];
+}
+
+/** A key whose secret an output holds, as the apply left it. */
+export interface SecretSource {
+  account: string;
+  id: string;
+  type: string;
+  expires_at: string | null;
 }
 
 /** Output values after an apply: secrets only for keys this apply created or regenerated. */
@@ -337,7 +347,23 @@ export function evaluateOutputs(outputs: PlannedOutput[], resources: StateResour
     if (ref.attribute && ref.attribute in r.attributes) return { ok: true, value: (r.attributes as Record<string, unknown>)[ref.attribute] };
     return { ok: false };
   };
-  return outputs.map((o) => {
+  const secretOf = (o: PlannedOutput): SecretSource[] => {
+    const e = o.expression;
+    const refs = e.kind === "ref" ? [e.ref] : e.kind === "template" ? e.parts.filter((p): p is { address: string; attribute: string | null } => typeof p !== "string") : [];
+    const out: SecretSource[] = [];
+    for (const ref of refs) {
+      const r = ref.attribute === "secret" && secrets.has(ref.address) ? byAddress.get(ref.address) : undefined;
+      if (r && !out.some((k) => k.id === r.keyId)) out.push({ account: r.account, id: r.keyId, type: r.attributes.type, expires_at: r.attributes.expires_at });
+    }
+    return out;
+  };
+  const withSources = (v: OutputValue, o: PlannedOutput): OutputValue => {
+    if (!v.available || o.known) return v;
+    const sources = secretOf(o);
+    return sources.length ? { ...v, secretOf: sources } : v;
+  };
+  return outputs.map((o) => withSources(evaluateOutput(o), o));
+  function evaluateOutput(o: PlannedOutput): OutputValue {
     if (o.known) return { name: o.name, sensitive: o.sensitive, value: o.value, available: true };
     const e = o.expression;
     if (e.kind === "literal") return { name: o.name, sensitive: o.sensitive, value: e.value, available: true };
@@ -355,5 +381,5 @@ export function evaluateOutputs(outputs: PlannedOutput[], resources: StateResour
       }
     }
     return { name: o.name, sensitive: o.sensitive, value: text, available: true };
-  });
+  }
 }
