@@ -7,6 +7,7 @@ import { registerExtraCommands } from "./commands/extra";
 import { packageVersion, registerProviderCommands } from "../../provider/plugin/install";
 import { CliError, errorMessage, type CliIO } from "./io";
 import { safeText } from "../reconciler/render/safe-text";
+import { terraformVarFlags } from "./tf-vars";
 
 /** Parses argv and runs one command; returns its exit code (0 ok, 1 error, 2 changes present). */
 export async function main(argv: string[], io: CliIO): Promise<number> {
@@ -24,7 +25,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
   registerExtraCommands(program, io, run);
   registerProviderCommands(program, io, run);
   try {
-    await program.parseAsync(argv, { from: "user" });
+    await program.parseAsync(terraformVarFlags(argv), { from: "user" });
     return await pending;
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 1;

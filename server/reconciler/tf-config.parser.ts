@@ -14,6 +14,7 @@ import {
   WRITE_ONLY_ARGUMENTS,
 } from "./tf-config.evaluator";
 import { ConfigBlockReader } from "./tf-config.blocks";
+import { convertToType, parseVarType, type VarType, VarTypeError } from "./tf-variables";
 import { checkConfigShape, DEFAULT_LIMITS, type EvaluationLimits, excerpt, LimitError, limitNote } from "./evaluation-limits";
 import type {
   AttributeRef,
@@ -32,13 +33,17 @@ export { ARGUMENTS, ATTRIBUTES, RESOURCE_TYPE };
  * configuration that exceeds one of `limits` is not evaluated further: it comes back `refused`, with one
  * diagnostic naming the limit.
  */
-export function parseConfig(json: unknown, limits: EvaluationLimits = DEFAULT_LIMITS): DesiredConfig {
-  return new ConfigParser(limits).parse(json);
+export function parseConfig(json: unknown, limits: EvaluationLimits = DEFAULT_LIMITS, variables: Record<string, unknown> = {}): DesiredConfig {
+  return new ConfigParser(limits).parse(json, variables);
 }
 
 class ConfigParser extends ConfigBlockReader {
-  parse(json: unknown): DesiredConfig {
-    const shape = checkConfigShape(json, this.limits);
+  /** Values given for input variables with the plan (CLI: TF_VAR_, -var-file, -var). */
+  private given: Record<string, unknown> = {};
+
+  parse(json: unknown, variables: Record<string, unknown> = {}): DesiredConfig {
+    this.given = variables;
+    const shape = checkConfigShape(json, this.limits) ?? checkConfigShape({ variable: variables }, this.limits);
     if (shape) return this.refuse(this.emptyConfig(), shape);
     const config = this.emptyConfig();
     try {
@@ -137,11 +142,55 @@ class ConfigParser extends ConfigBlockReader {
   // ---------------------------------------------------------------- variables, providers
 
   private readVariables(block: unknown): void {
-    if (block === undefined) return;
-    if (!isObject(block)) return this.error("Invalid variable block", "\"variable\" must be an object of variable declarations.");
-    for (const name of this.validNames("variable name", "variable", block)) {
-      const v = block[name];
-      if (isObject(v) && "default" in v) this.variables[name] = v.default;
+    const declared = block === undefined ? {} : block;
+    if (!isObject(declared)) return this.error("Invalid variable block", "\"variable\" must be an object of variable declarations.");
+    for (const name of Object.keys(this.given).sort()) {
+      if (!Object.hasOwn(declared, name)) {
+        this.error(
+          "Value for undeclared variable",
+          `A variable named ${quoted(name)} was assigned a value, but the root module does not declare a variable of that name. To use this value, add a "variable" block to the configuration.`,
+        );
+      }
+    }
+    for (const name of this.validNames("variable name", "variable", declared)) {
+      const v = declared[name];
+      const decl = isObject(v) ? v : {};
+      const where = `variable ${quoted(name)}`;
+      let type: VarType = { kind: "any" };
+      if (decl.type !== undefined) {
+        try {
+          if (typeof decl.type !== "string") throw new VarTypeError("the type must be a string such as \"list(string)\"");
+          type = parseVarType(decl.type.replace(/^\$\{(.*)\}$/s, "$1"));
+        } catch (e) {
+          if (!(e instanceof VarTypeError)) throw e;
+          this.error("Invalid type specification", `${where}: ${e.message}`);
+          continue;
+        }
+      }
+      let value: unknown;
+      let from: string;
+      if (Object.hasOwn(this.given, name)) {
+        value = this.given[name];
+        from = "given";
+      } else if ("default" in decl) {
+        value = decl.default;
+        from = "default";
+      } else {
+        this.error(
+          "No value for required variable",
+          `The root module input variable ${quoted(name)} is not set, and has no default value (declared by ${where}). Use a -var or -var-file command line argument to provide a value for this variable.`,
+        );
+        continue;
+      }
+      try {
+        this.variables[name] = convertToType(value, type);
+      } catch (e) {
+        if (!(e instanceof VarTypeError)) throw e;
+        this.error(
+          from === "default" ? "Invalid default value for variable" : "Invalid value for input variable",
+          `The given value is not suitable for var.${name} declared by ${where}: ${e.message}`,
+        );
+      }
     }
   }
 

@@ -9,6 +9,7 @@ import { ensureOutputsDir, mergeOutputs, outputsKey, outputsPath, readOutputs, u
 import { PLAN_ID, readSavedPlan, writeSavedPlan } from "../saved-plan";
 import { loadTfInput, providerEndpoint } from "../tf-input";
 import { checkedStack, ownerQuery } from "../stack-arg";
+import { collectVariables } from "../tf-vars";
 
 interface PlanView {
   id: string;
@@ -33,6 +34,8 @@ interface PlanFlags {
   replace?: string[];
   target?: string[];
   destroy?: boolean;
+  var?: string[];
+  varFile?: string[];
 }
 
 interface ApplyResult {
@@ -58,10 +61,12 @@ async function makePlan(io: CliIO, pathArg: string | undefined, o: PlanFlags) {
   const input = loadTfInput(io.cwd, pathArg, o.stack);
   const stack = checkedStack(input.stack, quoted(input.source));
   const owner = ownerQuery(o.owner);
+  const variables = collectVariables(io.cwd, io.env, input.config, { vars: o.var ?? [], varFiles: o.varFile ?? [] }, (text) => warn(io, text));
   const client = clientFor(io, o, input.config);
   try {
     const plan = await client.request<PlanView>("POST", `/v1/stacks/${encodeURIComponent(stack)}/plans${owner}`, {
       config: input.config, destroy: o.destroy || undefined, replace: o.replace, target: o.target,
+      ...(Object.keys(variables).length ? { variables } : {}),
     });
     return { plan, client, stack, failed: false };
   } catch (err) {
@@ -142,7 +147,9 @@ function planArguments(c: Command): Command {
     .option("--use-config-endpoint", "send the token to the provider block's endpoint when neither --endpoint nor KEYFORM_ENDPOINT is set (trust the configuration)")
     .option("--replace <address>", "force replacement of this resource (repeatable)", collect)
     .option("--target <address>", "limit the plan to this resource (repeatable)", collect)
-    .option("--destroy", "plan to destroy everything in the stack");
+    .option("--destroy", "plan to destroy everything in the stack")
+    .option("--var <name=value>", "set an input variable (repeatable; also -var as in terraform)", collect)
+    .option("--var-file <file>", "read input variables from a .tfvars.json file (repeatable; also -var-file)", collect);
 }
 
 export function registerPlanApply(program: Command, io: CliIO, run: (fn: () => Promise<number | void>) => void): void {
