@@ -20,7 +20,8 @@ export function checkPolicies(ordered: PlanNode[], changes: PlannedChange[], cur
 
   for (const n of ordered) {
     const d = n.desired;
-    if (!d || !n.desiredKey) continue;
+    // An instance whose arguments could not be evaluated was reported already: nothing else is said of it.
+    if (!d || !n.desiredKey || d.invalid) continue;
     // Own properties only: an account named like an Object.prototype member ("constructor") is unknown too.
     if (!known(d.account)) {
       if (d.account) report(n.address, { code: ErrorCode.NOT_FOUND, summary: "Unknown account", detail: `Account ${JSON.stringify(d.account)} does not exist (or is not visible to this token).` });
@@ -33,7 +34,8 @@ export function checkPolicies(ordered: PlanNode[], changes: PlannedChange[], cur
     // What the configuration asks of the key: arguments it sets (expiry as configured, to judge it as given).
     const req: KeyRequest = {
       type: key.type,
-      ...(sets("name") ? { name: key.name } : {}),
+      // A name known only after apply is judged at apply, by the same rules.
+      ...(sets("name") && !key.deferredName ? { name: key.name } : {}),
       ...(sets("scopes") ? { scopes: key.scopes } : {}),
       ...(d.args.expires_in !== null && (sets("expires_in") || key.type === "temp") ? { expires_in: d.args.expires_in } : {}),
       ...(d.args.expires_at !== null && (sets("expires_at") || key.type === "temp") ? { expires_at: d.args.expires_at } : {}),
@@ -46,7 +48,8 @@ export function checkPolicies(ordered: PlanNode[], changes: PlannedChange[], cur
 
   // Limits and names, over the plan's steps in apply order — the same steps apply re-checks under its locks.
   const byAddress = new Map(ordered.map((n) => [n.address, n]));
-  const steps = planSteps(changes, (c) => {
+  const judged = changes.filter((c) => !byAddress.get(c.address)?.desired?.invalid);
+  const steps = planSteps(judged, (c) => {
     const b = byAddress.get(c.address)?.before;
     const id = c.keyId;
     return b && id ? { id, account: b.account, name: b.name, type: b.type, active: b.status === "active" } : undefined;

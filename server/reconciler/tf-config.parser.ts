@@ -12,7 +12,12 @@ import {
   RESOURCE_TYPE,
   SetValue,
   WRITE_ONLY_ARGUMENTS,
+  containsUnknown,
+  describeRef,
+  unknownRefs,
+  UnknownValue,
 } from "./tf-config.evaluator";
+import { APPLY_KNOWN } from "./deferred";
 import { ConfigBlockReader } from "./tf-config.blocks";
 import { convertToType, parseVarType, type VarType, VarTypeError } from "./tf-variables";
 import { checkConfigShape, DEFAULT_LIMITS, type EvaluationLimits, excerpt, LimitError, limitNote } from "./evaluation-limits";
@@ -315,12 +320,32 @@ class ConfigParser extends ConfigBlockReader {
       }
     }
     const args: Partial<Record<Argument, unknown>> = {};
+    const deferred: DesiredResource["deferred"] = {};
     for (const arg of ARGUMENTS) {
       if (body[arg] === undefined || body[arg] === null) continue;
       try {
         const evaluated = this.argumentOf(inst, arg)!;
-        args[arg] = evaluated.value;
         for (const dep of evaluated.deps) ctx.deps.add(dep);
+        if (containsUnknown(evaluated.value)) {
+          const v = evaluated.value;
+          const refs = unknownRefs(v);
+          const shown = [...new Set(refs.map(describeRef))].join(", ");
+          const late = refs.filter((r) => !APPLY_KNOWN.includes(r.attribute ?? ""));
+          if (arg === "name" && v instanceof UnknownValue && late.length === 0) {
+            // Known after apply: the planner resolves what it can, apply the rest (and checks it then).
+            deferred.name = [...v.parts];
+            continue;
+          }
+          this.error(
+            "Value known only after apply",
+            arg !== "name"
+              ? `${arg}: the value depends on ${shown}, which is known only after apply; keyform leaves only a key's name to be known after apply. Use a configured value for ${arg}.`
+              : `name: the value depends on ${[...new Set(late.map(describeRef))].join(", ")}; a name may be built only from the ${APPLY_KNOWN.join(", ")} of other keys.`,
+            address,
+          );
+          continue;
+        }
+        args[arg] = evaluated.value;
       } catch (e) {
         if (!(e instanceof ExpressionError)) throw e;
         this.error("Unsupported expression", `${arg}: ${e.message}`, address);
@@ -349,7 +374,7 @@ class ConfigParser extends ConfigBlockReader {
       this.error("Invalid key type", `type must be "live" or "temp" (or "legacy" for an imported key), not ${quoted(excerpt(type))}.`, address);
     }
     const name = str("name");
-    if (name === null && this.errorCount === errorsBefore) {
+    if (name === null && !deferred.name && this.errorCount === errorsBefore) {
       this.error("Missing required argument", 'The argument "name" is required, but no definition was found.', address);
     }
 
@@ -395,6 +420,9 @@ class ConfigParser extends ConfigBlockReader {
       dependsOn: [...deps].filter((d) => d !== address).sort(compareAddresses),
       expressions,
     };
+    if (deferred.name) r.deferred = deferred;
+    // An argument that could not be evaluated was reported: no rule is judged on what is left of it.
+    if (this.errorCount > errorsBefore) r.invalid = true;
     if (inst.index !== undefined) r.index = inst.index;
     if (body.count !== undefined) r.countExpression = body.count;
     if (body.for_each !== undefined) r.forEachExpression = body.for_each;

@@ -14,7 +14,7 @@ describe.each(STORE_KINDS)("Terraform semantics over REST plan/apply on %s", (ki
   let now = Date.now();
   beforeAll(async () => {
     h = await Harness.start(kind, { clock: () => now });
-    await h.account("acme");
+    await h.account("acme", { key_limit: 1000 });
   });
   afterAll(() => h.close());
 
@@ -100,6 +100,107 @@ describe.each(STORE_KINDS)("Terraform semantics over REST plan/apply on %s", (ki
       expect(destroy.body.summary.destroy).toBe(2);
       expect((await apply(destroy.body.id)).status).toBe(200);
       expect(await names()).not.toContain("exp2-other");
+    });
+  });
+  describe("values known only after apply", () => {
+    const keys = (resources: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({ resource: { keyform_api_key: resources }, ...extra });
+    const text = async (id: string) => (await h.as().get(`/v1/plans/${id}?format=text`)).text as string;
+    const json = async (id: string) => (await h.as().get(`/v1/plans/${id}?format=json`)).body.terraform;
+    const keyNamed = async (name: string) => (await h.as().get("/v1/accounts/acme/keys?status=active")).body.keys.find((k: { name: string }) => k.name === name);
+
+    it("plans a name built from a new key's id as (known after apply), with no diagnostic", async () => {
+      const p = await plan("unk1", keys({ deploy: { name: "unk1-deploy" }, svc: { name: "svc-${keyform_api_key.deploy.id}" } }));
+      expect(p.status).toBe(201);
+      expect(p.body.diagnostics).toEqual([]);
+      const t = await text(p.body.id);
+      expect(t).toMatch(/# keyform_api_key\.svc will be created[\s\S]*name\s+= \(known after apply\)/);
+    });
+
+    it("puts the unknown name in after_unknown of the JSON plan", async () => {
+      const p = await plan("unk2", keys({ deploy: { name: "unk2-deploy" }, svc: { name: "svc-${keyform_api_key.deploy.id}" } }));
+      const rc = (await json(p.body.id)).resource_changes.find((r: { address: string }) => r.address === "keyform_api_key.svc");
+      expect(rc.change.after_unknown.name).toBe(true);
+      expect(rc.change.after.name).toBeUndefined();
+    });
+
+    it("apply resolves the name in dependency order", async () => {
+      const p = await plan("unk3", keys({ deploy: { name: "unk3-deploy" }, svc: { name: "svc-${keyform_api_key.deploy.id}" } }));
+      const a = await apply(p.body.id);
+      expect(a.status).toBe(200);
+      const deploy = await keyNamed("unk3-deploy");
+      expect(await keyNamed(`svc-${deploy.id}`)).toBeDefined();
+      // once applied, the same configuration plans no change
+      const again = await plan("unk3", keys({ deploy: { name: "unk3-deploy" }, svc: { name: "svc-${keyform_api_key.deploy.id}" } }));
+      expect(again.body.summary).toMatchObject({ add: 0, change: 0, destroy: 0 });
+    });
+
+    it("flows through locals and templates", async () => {
+      const cfg1 = keys({ deploy: { name: "unk4-deploy" }, svc: { name: "${local.prefix}-x" } }, { locals: { prefix: "svc-${keyform_api_key.deploy.account}-${keyform_api_key.deploy.id}" } });
+      const p = await plan("unk4", cfg1);
+      expect(p.status).toBe(201);
+      expect(p.body.diagnostics).toEqual([]);
+      expect((await apply(p.body.id)).status).toBe(200);
+      const deploy = await keyNamed("unk4-deploy");
+      expect(await keyNamed(`svc-acme-${deploy.id}-x`)).toBeDefined();
+    });
+
+    it("an output of an unknown name is (known after apply) in the plan and known after apply", async () => {
+      const cfg1 = keys({ deploy: { name: "unk5-deploy" }, svc: { name: "svc-${keyform_api_key.deploy.id}" } }, { output: { svc_name: { value: "${keyform_api_key.svc.name}" } } });
+      const p = await plan("unk5", cfg1);
+      expect((await json(p.body.id)).output_changes.svc_name.after_unknown).toBe(true);
+      expect(await text(p.body.id)).toMatch(/svc_name\s+= \(known after apply\)/);
+      const a = await apply(p.body.id);
+      const deploy = await keyNamed("unk5-deploy");
+      expect(a.body.outputs.svc_name.value).toBe(`svc-${deploy.id}`);
+    });
+
+    it("a name referring to a key that already exists is known at plan", async () => {
+      const cfg1 = keys({ deploy: { name: "unk6-deploy" } });
+      expect((await apply((await plan("unk6", cfg1)).body.id)).status).toBe(200);
+      const deploy = await keyNamed("unk6-deploy");
+      const p = await plan("unk6", keys({ deploy: { name: "unk6-deploy" }, svc: { name: "svc-${keyform_api_key.deploy.id}" } }));
+      expect(await text(p.body.id)).toMatch(new RegExp(`\\+ name\\s+= "svc-${deploy.id}"`));
+    });
+
+    it("checks the name rules at apply, with the REST error code", async () => {
+      // deploy's created_at (an RFC 3339 time, with ':') makes an invalid name: known only at apply.
+      const p = await plan("unk7", keys({ deploy: { name: "unk7-deploy" }, svc: { name: "svc-${keyform_api_key.deploy.created_at}" } }));
+      expect(p.status).toBe(201);
+      const a = await apply(p.body.id);
+      // the same refusal as the same name given to REST
+      const rest = await h.as().post("/v1/accounts/acme/keys", { name: "svc-2026-01-01T00:00:00.000Z" });
+      expect(a.status).toBe(rest.status);
+      expect(a.body.code).toBe("VALIDATION_FAILED");
+      expect(a.body.code).toBe(rest.body.code);
+      expect(await keyNamed("unk7-deploy")).toBeUndefined(); // nothing of the apply landed
+    });
+
+    it("checks name uniqueness at apply, with the REST error code", async () => {
+      await h.key("acme", { name: "live" });
+      // deploy's type is left to the server ("live"): svc's name collides with the existing key only once known.
+      const p = await plan("unk8", keys({ deploy: { name: "unk8-deploy" }, svc: { name: "${keyform_api_key.deploy.type}" } }));
+      expect(p.body.diagnostics).toEqual([]);
+      expect(p.status).toBe(201);
+      const a = await apply(p.body.id);
+      expect(a.body.code).toBe("NAME_TAKEN");
+      expect(a.status).toBe((await h.as().post("/v1/accounts/acme/keys", { name: "live" })).status);
+      expect(await keyNamed("unk8-deploy")).toBeUndefined();
+    });
+
+    it("a reference to another provider's resource is one diagnostic, with no spurious name error", async () => {
+      const p = await plan("unk9", keys({ svc: { name: "svc-${aws_instance.web.id}" } }));
+      expect(p.status).toBe(422);
+      const summaries = errors(p.body).map((d) => d.summary);
+      expect(summaries).toEqual(["Unsupported expression"]);
+      expect(JSON.stringify(p.body.diagnostics)).not.toContain("Invalid key name");
+    });
+
+    it("an unknown value where it must be known (scopes) is one clear diagnostic", async () => {
+      const p = await plan("unk10", keys({ deploy: { name: "unk10-deploy" }, svc: { name: "svc", scopes: ["${keyform_api_key.deploy.id}"] } }));
+      expect(p.status).toBe(422);
+      const e = errors(p.body);
+      expect(e.map((d) => d.summary)).toEqual(["Value known only after apply"]);
+      expect(e[0].detail).toContain("keyform_api_key.deploy.id");
     });
   });
 });
