@@ -43,7 +43,8 @@ export function checkPolicies(ordered: PlanNode[], changes: PlannedChange[], cur
       ...(key.rotation_overlap !== null ? { rotation_overlap: key.rotation_overlap } : {}),
     };
     const { violations } = checkKeyRequest(req, { creating, maxExpiry: current.accounts[d.account]!.maxExpiry, terms: current.terms, now });
-    for (const v of violations) report(n.address, v);
+    // A value built from a sensitive variable is not quoted back.
+    for (const v of violations) report(n.address, v.field && d.sensitiveArgs?.includes(v.field) ? { ...v, detail: `${v.summary}: the value of ${v.field} comes from a sensitive variable and is not shown.` } : v);
   }
 
   // Limits and names, over the plan's steps in apply order — the same steps apply re-checks under its locks.

@@ -147,6 +147,8 @@ export interface DesiredResource {
   forEachExpression?: unknown;
   /** Arguments known only after apply (`args.name` is then null): literal text and references to other keys' attributes. */
   deferred?: { name?: DeferredString };
+  /** Arguments built from a sensitive variable: shown as (sensitive value) (`after_sensitive`). */
+  sensitiveArgs?: string[];
   /** An argument could not be evaluated (already reported): the plan fails, and no rule is judged on this instance. */
   invalid?: true;
 }

@@ -31,6 +31,9 @@ export const META_ARGUMENTS = ["//", "provider", "lifecycle", "depends_on", "cou
 
 export type Json = Record<string, unknown>;
 
+/** In an evaluation's dependencies: the value was built from this sensitive variable (`var.` + name). */
+export const SENSITIVE_MARK = "var.";
+
 export interface Instance {
   address: string;
   resourceName: string;
@@ -68,6 +71,8 @@ const CHARS_PER_STEP = 32;
  */
 export abstract class ConfigEvaluator {
   protected variables: Record<string, unknown> = Object.create(null);
+  /** Variables declared `sensitive = true`: what is built from them is shown as (sensitive value). */
+  protected sensitiveVariables = new Set<string>();
   protected locals: Json = Object.create(null);
   protected instances = new Map<string, Instance>();
   protected resourceExpansion: Record<string, "single" | "count" | "for_each"> = {};
@@ -189,6 +194,8 @@ export abstract class ConfigEvaluator {
         const name = attrAt(0);
         if (!name) throw new ExpressionError("invalid variable reference.");
         if (!Object.hasOwn(this.variables, name)) throw new ExpressionError(`no value for variable "${name}": declare it with a default.`);
+        // Recorded like a dependency, so that it follows the value through locals and arguments.
+        if (this.sensitiveVariables.has(name)) ctx.deps.add(`${SENSITIVE_MARK}${name}`);
         return { known: true, value: this.returned(walk(this.variables[name], steps.slice(1)), ctx) };
       }
       case "local": {

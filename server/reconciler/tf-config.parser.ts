@@ -16,6 +16,7 @@ import {
   describeRef,
   unknownRefs,
   UnknownValue,
+  SENSITIVE_MARK,
 } from "./tf-config.evaluator";
 import { APPLY_KNOWN } from "./deferred";
 import { ConfigBlockReader } from "./tf-config.blocks";
@@ -161,6 +162,7 @@ class ConfigParser extends ConfigBlockReader {
       const v = declared[name];
       const decl = isObject(v) ? v : {};
       const where = `variable ${quoted(name)}`;
+      if (decl.sensitive === true) this.sensitiveVariables.add(name);
       let type: VarType = { kind: "any" };
       if (decl.type !== undefined) {
         try {
@@ -321,11 +323,16 @@ class ConfigParser extends ConfigBlockReader {
     }
     const args: Partial<Record<Argument, unknown>> = {};
     const deferred: DesiredResource["deferred"] = {};
+    const sensitiveArgs: string[] = [];
     for (const arg of ARGUMENTS) {
       if (body[arg] === undefined || body[arg] === null) continue;
       try {
         const evaluated = this.argumentOf(inst, arg)!;
-        for (const dep of evaluated.deps) ctx.deps.add(dep);
+        for (const dep of evaluated.deps) {
+          if (dep.startsWith(SENSITIVE_MARK)) {
+            if (!sensitiveArgs.includes(arg)) sensitiveArgs.push(arg);
+          } else ctx.deps.add(dep);
+        }
         if (containsUnknown(evaluated.value)) {
           const v = evaluated.value;
           const refs = unknownRefs(v);
@@ -421,6 +428,7 @@ class ConfigParser extends ConfigBlockReader {
       expressions,
     };
     if (deferred.name) r.deferred = deferred;
+    if (sensitiveArgs.length) r.sensitiveArgs = sensitiveArgs.sort();
     // An argument that could not be evaluated was reported: no rule is judged on what is left of it.
     if (this.errorCount > errorsBefore) r.invalid = true;
     if (inst.index !== undefined) r.index = inst.index;

@@ -68,6 +68,30 @@ describe.each(STORE_KINDS)("Terraform semantics over REST plan/apply on %s", (ki
       expect(errors(bad.body).find((d) => d.summary === "Invalid value for input variable")?.detail).toContain('attribute "scopes" is required');
     });
 
+    it("a sensitive variable stays masked in the plan text", async () => {
+      const p = await plan("vars8", withVar({ type: "string", sensitive: true }), { variables: { v: "hushhush" } });
+      expect(p.status).toBe(201);
+      const t = (await h.as().get(`/v1/plans/${p.body.id}?format=text`)).text as string;
+      expect(t).toMatch(/\+ name\s+= \(sensitive value\)/);
+      expect(t).not.toContain("hushhush");
+      expect((await h.as().get(`/v1/plans/${p.body.id}?format=markdown`)).text).not.toContain("hushhush");
+    });
+
+    it("an output of a sensitive variable must be marked sensitive", async () => {
+      const p = await plan("vars9", { variable: { v: { type: "string", sensitive: true, default: "x" } }, output: { o: { value: "${var.v}" } } });
+      expect(p.status).toBe(422);
+      expect(errors(p.body).map((d) => d.summary)).toEqual(["Output refers to sensitive values"]);
+      const ok = await plan("vars9", { variable: { v: { type: "string", sensitive: true, default: "x" } }, output: { o: { value: "${var.v}", sensitive: true } } });
+      expect(ok.status).toBe(201);
+    });
+
+    it("a rule broken by a sensitive variable's value does not quote it", async () => {
+      const p = await plan("vars10", withVar({ type: "string", sensitive: true }, "${var.v}"), { variables: { v: "not a valid name!" } });
+      expect(p.status).toBe(422);
+      expect(errors(p.body).map((d) => d.summary)).toEqual(["Invalid key name"]);
+      expect(JSON.stringify(p.body.diagnostics)).not.toContain("not a valid name!");
+    });
+
     it("bounds the number of variables like other plan input", async () => {
       const many = Object.fromEntries(Array.from({ length: 1001 }, (_, i) => [`v${i}`, i]));
       const p = await plan("vars7", withVar({ default: "x" }), { variables: many });
