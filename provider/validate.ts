@@ -1,6 +1,6 @@
 import type { IValidation } from "constructs";
 import { Token } from "cdktf";
-import type { AttributeSchema, AttributeValidation, BlockSchema } from "../core/schema/attribute-schema";
+import type { AttributeSchema, BlockSchema } from "../core/schema/attribute-schema";
 import { argumentsOf } from "../core/schema/attribute-schema";
 import { checkRule } from "../core/schema/attribute-rules";
 

@@ -216,9 +216,6 @@ export interface KeyValues {
   type: KeyTypeName;
 }
 
-/** Attribute names of KeyValues plus `secret`, i.e. the resource schema. */
-export type KeyAttribute = keyof KeyValues | "secret";
-
 export interface DesiredKey {
   name: string;
   type: KeyTypeName;

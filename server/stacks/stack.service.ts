@@ -14,18 +14,19 @@ import type { CallContext } from "../keys/key.service";
 import { toKeyView } from "../keys/key.view";
 import type { Metrics } from "../observability/metrics";
 import { unevaluatedPlan } from "../reconciler/plan";
-import type { Plan, PlannedOutput, StackState, StateResource } from "../reconciler/reconciler.types";
+import { appliedOutputs } from "../reconciler/plan-outputs";
+import type { Plan, StackState } from "../reconciler/reconciler.types";
 import { renderPlanJson } from "../reconciler/render/plan-json";
 import { problemRawJson } from "../errors/error.middleware";
-import { RawJson, type StreamedJson } from "../http/route";
+import { RawJson, type StreamedJson } from "../json/raw-json";
 import { renderPlanMarkdown } from "../reconciler/render/plan-markdown";
 import { renderPlanText } from "../reconciler/render/plan-text";
 import type { Store } from "../store/store";
 import { executePlan } from "./apply.executor";
-import { planRecord, type PlannedPlan, type PlanTicket } from "./plan-job";
+import { encodePlan, planRecord, type PlannedPlan, type PlanTicket } from "./plan-job";
 import type { PlanRunner } from "./plan-pool";
 import { PlanEvaluationFailure } from "./plan-worker.protocol";
-import { encodePlanBody, type PlanRecord, type PlanRepository, type PlanSteps, type StoredPlan } from "./plan.repository";
+import type { PlanRecord, PlanRepository, PlanSteps, StoredPlan } from "./plan.repository";
 import type { StackLock, StackRepository, StackRow } from "./stack.repository";
 import { parseStackKey, stackKey, type StackRef } from "../../core/stack-ref";
 import { renderTerraformState } from "./terraform-state";
@@ -112,7 +113,7 @@ export class StackService {
         if (!(err instanceof PlanEvaluationFailure)) throw err;
         // A new id: a worker stopped at the last moment may have stored its plan under the first one.
         const p = unevaluatedPlan(stack, now, {}, [err.diagnostic]);
-        return { record: planRecord(stack, now, parsed, ticket(), p), summary: p.summary, diagnostics: p.diagnostics, applier: p.applier, encoded: await encodePlanBody(p), stored: false };
+        return { record: planRecord(stack, now, parsed, ticket(), p), summary: p.summary, diagnostics: p.diagnostics, applier: p.applier, encoded: await encodePlan(p), stored: false };
       });
     } finally {
       session.release();
@@ -190,7 +191,7 @@ export class StackService {
     try {
       const result = await this.store.write(async (tx) => {
         const outcome = await executePlan(tx, { keys: this.keys, accounts: this.accounts, ops: this.ops }, sp.plan, sp.stack, prior.serial > 0 ? prior.state : null, now, ctx.principal);
-        const outputs = evaluateOutputs(sp.plan.outputs, outcome.stateResources, outcome.secrets);
+        const outputs = appliedOutputs(sp.plan.outputs, outcome.stateResources, outcome.secrets);
         const state: StackState = {
           stack: parseStackKey(sp.stack).name, lineage: prior.lineage, serial: prior.serial + 1, resources: outcome.stateResources,
           outputs: Object.fromEntries(outputs.map((o) => [o.name, { sensitive: o.sensitive, value: o.sensitive ? null : (o.value ?? null) }])),
@@ -315,71 +316,4 @@ function staleError(): AppError {
 
 function lockedError(l: StackLock): AppError {
   return new AppError(ErrorCode.STACK_LOCKED, `The stack is locked by ${l.who} (${l.operation}) since ${new Date(l.createdAt).toISOString()}; lock ID ${l.id}.`, { lock: lockView(l) });
-}
-
-interface OutputValue {
-  name: string;
-  sensitive: boolean;
-  value?: unknown;
-  available: boolean;
-  /** The keys whose secret the value holds (so `keyform output` can refuse a secret that is no longer active). */
-  secretOf?: SecretSource[];
-}
-
-/** A key whose secret an output holds, as the apply left it. */
-export interface SecretSource {
-  account: string;
-  id: string;
-  type: string;
-  expires_at: string | null;
-}
-
-/** Output values after an apply: secrets only for keys this apply created or regenerated. */
-export function evaluateOutputs(outputs: PlannedOutput[], resources: StateResource[], secrets: Map<string, string>): OutputValue[] {
-  const byAddress = new Map(resources.map((r) => [r.address, r]));
-  const attr = (ref: { address: string; attribute: string | null }, planned: PlannedOutput): { ok: boolean; value?: unknown } => {
-    if (ref.address.startsWith("data.")) return planned.known ? { ok: true, value: planned.value } : { ok: false };
-    if (ref.attribute === "secret") return secrets.has(ref.address) ? { ok: true, value: secrets.get(ref.address) } : { ok: false };
-    const r = byAddress.get(ref.address);
-    if (!r) return { ok: false };
-    if (ref.attribute === "id") return { ok: true, value: r.keyId };
-    if (ref.attribute === "account") return { ok: true, value: r.account };
-    if (ref.attribute && ref.attribute in r.attributes) return { ok: true, value: (r.attributes as Record<string, unknown>)[ref.attribute] };
-    return { ok: false };
-  };
-  const secretOf = (o: PlannedOutput): SecretSource[] => {
-    const e = o.expression;
-    const refs = e.kind === "ref" ? [e.ref] : e.kind === "template" ? e.parts.filter((p): p is { address: string; attribute: string | null } => typeof p !== "string") : [];
-    const out: SecretSource[] = [];
-    for (const ref of refs) {
-      const r = ref.attribute === "secret" && secrets.has(ref.address) ? byAddress.get(ref.address) : undefined;
-      if (r && !out.some((k) => k.id === r.keyId)) out.push({ account: r.account, id: r.keyId, type: r.attributes.type, expires_at: r.attributes.expires_at });
-    }
-    return out;
-  };
-  const withSources = (v: OutputValue, o: PlannedOutput): OutputValue => {
-    if (!v.available || o.known) return v;
-    const sources = secretOf(o);
-    return sources.length ? { ...v, secretOf: sources } : v;
-  };
-  return outputs.map((o) => withSources(evaluateOutput(o), o));
-  function evaluateOutput(o: PlannedOutput): OutputValue {
-    if (o.known) return { name: o.name, sensitive: o.sensitive, value: o.value, available: true };
-    const e = o.expression;
-    if (e.kind === "literal") return { name: o.name, sensitive: o.sensitive, value: e.value, available: true };
-    if (e.kind === "ref") {
-      const v = attr(e.ref, o);
-      return { name: o.name, sensitive: o.sensitive, value: v.value, available: v.ok };
-    }
-    let text = "";
-    for (const part of e.parts) {
-      if (typeof part === "string") text += part;
-      else {
-        const v = attr(part, o);
-        if (!v.ok) return { name: o.name, sensitive: o.sensitive, available: false };
-        text += String(v.value);
-      }
-    }
-    return { name: o.name, sensitive: o.sensitive, value: text, available: true };
-  }
 }

@@ -1,7 +1,5 @@
 import { holdsScope, may } from "../../core/authorization";
 import { authorize, type Principal } from "../auth/principal";
-import { AppError } from "../errors/app-error";
-import { ErrorCode } from "../errors/error-code";
 import type { KeyResolver } from "../keys/key.resolver";
 import { statusOf } from "../../core/keys/key";
 import { type KeyRepository } from "../keys/key.repository";

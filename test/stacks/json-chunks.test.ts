@@ -1,4 +1,4 @@
-import { jsonChunks } from "../../server/http/json-chunks";
+import { jsonChunks } from "../../server/json/json-chunks";
 import { renderPlanJson } from "../../server/reconciler/render/plan-json";
 import { currentWith, DAY, foreignKey, keyId, NOW, planFor } from "../reconciler/fixtures";
 

@@ -6,7 +6,7 @@ import { kubernetesName } from "../../keys/key.view";
 import { IDENTIFIER } from "../../reconciler/expression";
 import { addMaskCommands, githubOutputEntry, hasUnsafeChars, quoted, safeJson, safeLine } from "../../reconciler/render/safe-text";
 import { checkedStack } from "../stack-arg";
-import { CliError, out, outData, warn, type CliIO } from "../io";
+import { CliError, out, outData, warn, type CliIO, type RunCommand } from "../io";
 import { clientFrom } from "../client";
 import { defaultOutputsStack, outputsKey, outputsPath, readOutputs, untrustedWarning, type OutputsFile, type SecretSource } from "../outputs-file";
 
@@ -145,7 +145,7 @@ function printedEntries(all: OutputsFile, name: string | undefined, o: { json?: 
   return Object.entries(all).filter(([, v]) => !(plain && v.sensitive));
 }
 
-export function registerOutput(program: Command, io: CliIO, run: (fn: () => Promise<number | void>) => void): void {
+export function registerOutput(program: Command, io: CliIO, run: RunCommand): void {
   program
     .command("output")
     .description("Print a stack's outputs from the last apply on this machine (as `terraform output`)")
