@@ -97,8 +97,9 @@ export class ApiKeyResource {
       {
         type: str(prior.type) as KeyType, account: str(prior.account)!, name: str(prior.name)!, scopes: list(prior.scopes), expires_in: str(prior.expires_in),
         expires_at: str(prior.expires_at), rotate_every: str(prior.rotate_every), rotation_overlap: str(prior.rotation_overlap), secretIssuedAt: issuedAt,
-        // Read drops an expired key from state: Terraform then plans a new one.
-        expired: false,
+        // Read drops an expired key from state (Terraform then plans a new one), unless its fixed
+        // expires_at has passed: then it stays, and the diff says no new key can be made with it.
+        expired: str(prior.type) !== "temp" && isPast(prior.expires_at, now),
         regeneratedOutside: typeof prior.secret === "string" && typeof prior.masked === "string" && !secretMatchesMasked(prior.secret, prior.masked),
         secretVersion: typeof prior.secret_wo_version === "number" ? prior.secret_wo_version : null,
       },
@@ -110,6 +111,7 @@ export class ApiKeyResource {
       { now },
     );
     const requiresReplace: PlanResult["requiresReplace"] = diff.replacePaths.map((attr) => attributePath(attr));
+    if (diff.expiredInPast) diagnostics.push(expiredInPastWarning(str(prior.id)!, str(prior.expires_at)!));
     const versionBump = diff.regenerate === "secret_version";
     // A due rotation or a secret regenerated outside Terraform has no changed argument to point at:
     // the planned change of a computed attribute that a new key brings carries the replacement.
@@ -236,7 +238,11 @@ export class ApiKeyResource {
   async read(current: ObjectValue, privateData?: Buffer): Promise<ObjectValue | null> {
     if (typeof current.id !== "string") return null;
     const view = await this.ctx.client().getKey(accountOf(current), current.id);
-    if (view === null || view.status !== "active") return null;
+    if (view === null) return null;
+    // An expired key whose fixed expires_at has passed stays in state: a new key could not be made with
+    // that expires_at, so plan keeps it (with a warning) and destroy can still revoke it.
+    const expiredKept = view.status === "expired" && view.type !== "temp" && view.expires_in === null && view.expires_at !== null;
+    if (view.status !== "active" && !expiredKept) return null;
     return {
       ...current,
       name: view.name,
@@ -280,6 +286,18 @@ export class ApiKeyResource {
       rotation_due_at: null,
     };
   }
+}
+
+/** Whether a configured or stored instant has passed. */
+const isPast = (v: Value, now: number): boolean => typeof v === "string" && !Number.isNaN(Date.parse(v)) && Date.parse(v) <= now;
+
+/** The reconciler's words ("Expired key not replaced"), for the same case. */
+function expiredInPastWarning(id: string, expiresAt: string): Diagnostic {
+  return warning(
+    "Expired key not replaced",
+    `${id} expired at ${expiresAt}, and its expires_at has passed, so no new key can be made with it: set a new expires_at (or expires_in) to replace it, or remove the resource. Nothing else in this plan is held up.`,
+    "expires_at",
+  );
 }
 
 const list = (v: Value): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : []);

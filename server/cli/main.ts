@@ -4,6 +4,7 @@ import { registerCommands } from "./commands";
 import { packageVersion } from "../../provider/plugin/install";
 import { CliError, errorMessage, type CliIO } from "./io";
 import { safeText } from "../reconciler/render/safe-text";
+import { terraformVarFlags } from "./tf-vars";
 
 /** Parses argv and runs one command; returns its exit code (0 ok, 1 error, 2 changes present). */
 export async function main(argv: string[], io: CliIO): Promise<number> {
@@ -17,7 +18,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
     .configureOutput({ writeOut: (s) => io.stdout.write(safeText(s)), writeErr: (s) => io.stderr.write(safeText(s)) });
   registerCommands(program, io, run, setExit);
   try {
-    await program.parseAsync(argv, { from: "user" });
+    await program.parseAsync(terraformVarFlags(argv), { from: "user" });
     return await pending;
   } catch (err) {
     if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 1;

@@ -14,11 +14,19 @@ import { ensurePrivateDir, readPrivateFile, writePrivateFile } from "./private-f
  * into a later apply nor handed on by `keyform output`.
  */
 
-/** `terraform output -json` shape. */
-export type OutputsFile = Record<string, { sensitive: boolean; type: string; value?: unknown }>;
+/** A key whose secret an output holds, as the apply that delivered it left the key. */
+export interface SecretSource {
+  account: string;
+  id: string;
+  type: string;
+  expires_at: string | null;
+}
+
+/** `terraform output -json` shape; `secret_of` names the keys whose secret a value holds. */
+export type OutputsFile = Record<string, { sensitive: boolean; type: string; value?: unknown; secret_of?: SecretSource[] }>;
 
 export interface ApplyOutputs {
-  [name: string]: { sensitive: boolean; type: string; value?: unknown; unavailable?: boolean };
+  [name: string]: { sensitive: boolean; type: string; value?: unknown; unavailable?: boolean; secret_of?: SecretSource[] };
 }
 
 /** The default outputs file of a stack; `stack` must have passed `isStackName`. */
@@ -50,8 +58,12 @@ export function outputsKey(env: NodeJS.ProcessEnv): Buffer {
   return Buffer.from(hex, "hex");
 }
 
-const macOf = (key: Buffer, name: string, e: { sensitive: boolean; type: string; value?: unknown }) =>
-  createHmac("sha256", key).update(JSON.stringify([name, e.sensitive, e.type, e.value ?? null])).digest();
+const macOf = (key: Buffer, name: string, e: { sensitive: boolean; type: string; value?: unknown; secret_of?: SecretSource[] }) =>
+  createHmac("sha256", key).update(JSON.stringify(e.secret_of ? [name, e.sensitive, e.type, e.value ?? null, e.secret_of] : [name, e.sensitive, e.type, e.value ?? null])).digest();
+
+const isSecretSources = (v: unknown): v is SecretSource[] =>
+  Array.isArray(v) &&
+  v.every((k) => k && typeof k === "object" && typeof k.account === "string" && typeof k.id === "string" && typeof k.type === "string" && (k.expires_at === null || typeof k.expires_at === "string"));
 
 export interface OutputsRead {
   outputs: OutputsFile;
@@ -74,13 +86,14 @@ export function readOutputs(path: string, key: Buffer): OutputsRead {
   const outputs: OutputsFile = {};
   const ignored: string[] = [];
   for (const [name, raw] of Object.entries(parsed as Record<string, unknown>)) {
-    const e = raw as { sensitive?: unknown; type?: unknown; value?: unknown; keyform_mac?: unknown } | null;
+    const e = raw as { sensitive?: unknown; type?: unknown; value?: unknown; keyform_mac?: unknown; secret_of?: unknown } | null;
     if (!e || typeof e !== "object" || typeof e.sensitive !== "boolean" || typeof e.type !== "string") continue;
     const entry: OutputsFile[string] = { sensitive: e.sensitive, type: e.type };
     if ("value" in e) {
       const mac = typeof e.keyform_mac === "string" ? Buffer.from(e.keyform_mac, "base64url") : Buffer.alloc(0);
-      const expected = macOf(key, name, { ...entry, value: e.value });
-      if (mac.length === expected.length && timingSafeEqual(mac, expected)) entry.value = e.value;
+      const sources = isSecretSources(e.secret_of) ? { secret_of: e.secret_of } : {};
+      const expected = macOf(key, name, { ...entry, value: e.value, ...sources });
+      if (mac.length === expected.length && timingSafeEqual(mac, expected)) Object.assign(entry, { value: e.value }, sources);
       else ignored.push(name);
     }
     outputs[name] = entry;
@@ -110,7 +123,7 @@ export function mergeOutputs(previous: OutputsFile, applied: ApplyOutputs): Outp
   const merged: OutputsFile = {};
   for (const name of Object.keys(applied).sort()) {
     const o = applied[name];
-    if (!o.unavailable) merged[name] = { sensitive: o.sensitive, type: o.type, value: o.value };
+    if (!o.unavailable) merged[name] = { sensitive: o.sensitive, type: o.type, value: o.value, ...(o.secret_of ? { secret_of: o.secret_of } : {}) };
     else if (previous[name] && "value" in previous[name]) merged[name] = { ...previous[name], sensitive: o.sensitive };
     else merged[name] = { sensitive: o.sensitive, type: o.type };
   }

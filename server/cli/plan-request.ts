@@ -6,6 +6,7 @@ import { PLAN_ID } from "./saved-plan";
 import { checkedStack, ownerQuery } from "./stack-arg";
 import type { Target } from "./stack-target";
 import { loadTfInput, providerEndpoint } from "./tf-input";
+import { collectVariables } from "./tf-vars";
 
 /** What `keyform plan` and `keyform apply` share: the plan request, its flags, and printing the plan. */
 
@@ -29,6 +30,8 @@ export interface PlanFlags extends Target {
   replace?: string[];
   target?: string[];
   destroy?: boolean;
+  var?: string[];
+  varFile?: string[];
 }
 
 /** The client for a configuration: the endpoint the user chose; the configuration's only if it is the same, or with --use-config-endpoint. */
@@ -46,10 +49,12 @@ export async function makePlan(io: CliIO, pathArg: string | undefined, o: PlanFl
   const input = loadTfInput(io.cwd, pathArg, o.stack);
   const stack = checkedStack(input.stack, quoted(input.source));
   const owner = ownerQuery(o.owner);
+  const variables = collectVariables(io.cwd, io.env, input.config, { vars: o.var ?? [], varFiles: o.varFile ?? [] }, (text) => warn(io, text));
   const client = clientFor(io, o, input.config);
   try {
     const plan = await client.request<PlanView>("POST", `/v1/stacks/${encodeURIComponent(stack)}/plans${owner}`, {
       config: input.config, destroy: o.destroy || undefined, replace: o.replace, target: o.target,
+      ...(Object.keys(variables).length ? { variables } : {}),
     });
     return { plan, client, stack, failed: false };
   } catch (err) {
@@ -78,6 +83,8 @@ export function planArguments(c: Command): Command {
     .option("--use-config-endpoint", "send the token to the provider block's endpoint when neither --endpoint nor KEYFORM_ENDPOINT is set (trust the configuration)")
     .option("--replace <address>", "force replacement of this resource (repeatable)", collect)
     .option("--target <address>", "limit the plan to this resource (repeatable)", collect)
-    .option("--destroy", "plan to destroy everything in the stack");
+    .option("--destroy", "plan to destroy everything in the stack")
+    .option("--var <name=value>", "set an input variable (repeatable; also -var as in terraform)", collect)
+    .option("--var-file <file>", "read input variables from a .tfvars.json file (repeatable; also -var-file)", collect);
 }
 

@@ -75,7 +75,7 @@ export class KeyOperations {
   ) {}
 
   /** A new key row (not stored yet) made to the request, or the first rule it breaks (thrown). */
-  build(account: Account, input: CreateKeyInput, now: number, stack: StackPlace | null = null): NewKey {
+  build(account: Account, input: CreateKeyInput, now: number, stack: StackPlace | null = null, id: string = generateKeyId()): NewKey {
     const type = input.type ?? "live";
     const req: KeyRequest = { name: input.name, type, scopes: input.scopes ?? [], expires_in: input.expires_in, expires_at: input.expires_at };
     const { violations, expiry } = checkKeyRequest(req, { creating: true, maxExpiry: account.maxExpiry, terms: this.settings, now });
@@ -85,7 +85,7 @@ export class KeyOperations {
       secret,
       hash: hashSecret(secret),
       key: {
-        id: generateKeyId(),
+        id,
         accountId: account.id,
         name: input.name,
         type,
@@ -106,8 +106,8 @@ export class KeyOperations {
   }
 
   /** A key `p` may create, built and authorized; the caller inserts it (`insert`) after `checkSteps`. */
-  async prepareCreate(tx: EntityManager, p: Principal, account: Account, input: CreateKeyInput, now: number, stack: StackPlace | null = null): Promise<NewKey> {
-    const made = this.build(account, input, now, stack);
+  async prepareCreate(tx: EntityManager, p: Principal, account: Account, input: CreateKeyInput, now: number, stack: StackPlace | null = null, id?: string): Promise<NewKey> {
+    const made = this.build(account, input, now, stack, id);
     authorize(p, { do: "key.create", key: grantOf(made.key) });
     if (input.secret !== undefined) await this.refuseSecretInUse(tx, made.hash);
     return made;

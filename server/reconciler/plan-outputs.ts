@@ -47,6 +47,16 @@ export interface AppliedOutput {
   sensitive: boolean;
   value?: unknown;
   available: boolean;
+  /** The keys whose secret the value holds (so `keyform output` can refuse a secret that is no longer active). */
+  secretOf?: SecretSource[];
+}
+
+/** A key whose secret an output holds, as the apply left it. */
+export interface SecretSource {
+  account: string;
+  id: string;
+  type: string;
+  expires_at: string | null;
 }
 
 /** Output values after an apply: secrets only for keys this apply created or regenerated. */
@@ -62,10 +72,22 @@ export function appliedOutputs(outputs: PlannedOutput[], resources: StateResourc
     if (ref.attribute && ref.attribute in r.attributes) return { known: true, value: (r.attributes as Record<string, unknown>)[ref.attribute] };
     return { known: false };
   };
+  const secretOf = (o: PlannedOutput): SecretSource[] => {
+    const e = o.expression;
+    const refs = e.kind === "ref" ? [e.ref] : e.kind === "template" ? e.parts.filter((p): p is AttributeRef => typeof p !== "string") : [];
+    const out: SecretSource[] = [];
+    for (const ref of refs) {
+      const r = ref.attribute === "secret" && secrets.has(ref.address) ? byAddress.get(ref.address) : undefined;
+      if (r && !out.some((k) => k.id === r.keyId)) out.push({ account: r.account, id: r.keyId, type: r.attributes.type, expires_at: r.attributes.expires_at });
+    }
+    return out;
+  };
   return outputs.map((o) => {
     if (o.known) return { name: o.name, sensitive: o.sensitive, value: o.value, available: true };
     const v = evaluateOutput(o.expression, (ref) => attr(ref, o));
-    return v.known ? { name: o.name, sensitive: o.sensitive, value: v.value, available: true } : { name: o.name, sensitive: o.sensitive, available: false };
+    if (!v.known) return { name: o.name, sensitive: o.sensitive, available: false };
+    const sources = secretOf(o);
+    return { name: o.name, sensitive: o.sensitive, value: v.value, available: true, ...(sources.length ? { secretOf: sources } : {}) };
   });
 }
 

@@ -23,7 +23,8 @@ export function checkPolicies(ordered: PlanNode[], changes: PlannedChange[], cur
 
   for (const n of ordered) {
     const d = n.desired;
-    if (!d || !n.desiredKey) continue;
+    // An instance whose arguments could not be evaluated was reported already: nothing else is said of it.
+    if (!d || !n.desiredKey || d.invalid) continue;
     // Own properties only: an account named like an Object.prototype member ("constructor") is unknown too.
     if (!known(d.account)) {
       // A value that cannot be an account id is the configuration's error, whether or not such an account exists.
@@ -39,8 +40,9 @@ export function checkPolicies(ordered: PlanNode[], changes: PlannedChange[], cur
     // What the configuration asks of the key: arguments it sets (expiry as configured, to judge it as given).
     const req: KeyRequest = {
       type: key.type,
-      // A configuration without a name was refused by the parser already ("Missing required argument").
-      ...(sets("name") && d.args.name !== null ? { name: key.name } : {}),
+      // A configuration without a name was refused by the parser already ("Missing required argument");
+      // a name known only after apply is judged at apply, by the same rules.
+      ...(sets("name") && d.args.name !== null && !key.deferredName ? { name: key.name } : {}),
       ...(sets("scopes") ? { scopes: key.scopes } : {}),
       ...(d.args.expires_in !== null && (sets("expires_in") || key.type === "temp") ? { expires_in: d.args.expires_in } : {}),
       ...(d.args.expires_at !== null && (sets("expires_at") || key.type === "temp") ? { expires_at: d.args.expires_at } : {}),
@@ -48,12 +50,14 @@ export function checkPolicies(ordered: PlanNode[], changes: PlannedChange[], cur
       ...(key.rotation_overlap !== null ? { rotation_overlap: key.rotation_overlap } : {}),
     };
     const { violations } = checkKeyRequest(req, { creating, maxExpiry: current.accounts[d.account]!.maxExpiry, terms: current.terms, now });
-    for (const v of violations) report(n.address, v);
+    // A value built from a sensitive variable is not quoted back.
+    for (const v of violations) report(n.address, v.field && d.sensitiveArgs?.includes(v.field) ? { ...v, detail: `${v.summary}: the value of ${v.field} comes from a sensitive variable and is not shown.` } : v);
   }
 
   // Limits and names, over the plan's steps in apply order — the same steps apply re-checks under its locks.
   const byAddress = new Map(ordered.map((n) => [n.address, n]));
-  const steps = planSteps(changes, (c) => {
+  const judged = changes.filter((c) => !byAddress.get(c.address)?.desired?.invalid);
+  const steps = planSteps(judged, (c) => {
     const b = byAddress.get(c.address)?.before;
     const id = c.keyId;
     return b && id ? { id, account: b.account, name: b.name, type: b.type, active: b.status === "active" } : undefined;

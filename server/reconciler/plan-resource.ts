@@ -1,10 +1,12 @@
 import { resourceOf } from "./expression";
 import { diffApiKey, type ReplaceCause } from "../../core/diff/api-key.diff";
 import { rotationDueIso, secretIssuedAt, sortedScopes, valueEqual } from "./plan-values";
+import { resolveDeferred } from "./deferred";
 import type {
   ActionReason,
   ChangeAction,
   CurrentState,
+  DeferredString,
   DesiredKey,
   DesiredResource,
   Diagnostic,
@@ -50,6 +52,20 @@ export interface PlanNode {
 }
 
 export const CREATED_UNKNOWN = ["created_at", "id", "masked", "secret"];
+
+/** Stands for a name known only after apply in the per-instance diff: equal to no name. */
+const UNKNOWN_NAME = "\u0000(known after apply)";
+
+/**
+ * An attribute of a planned instance, if the plan knows it: not for a key this plan creates or replaces
+ * (apply makes it), nor for one the plan leaves unknown; undefined then.
+ */
+export function plannedAttribute(m: PlanNode | undefined, attribute: string): unknown {
+  if (!m || m.action === "create" || m.action === "replace" || m.unknown.includes(attribute)) return undefined;
+  const values = (m.after ?? m.before) as Record<string, unknown> | null;
+  const v = values?.[attribute];
+  return v === null ? undefined : v;
+}
 /** Why an import block cannot be honoured, or null. Another account's key reads as non-existent. */
 export function importRefusal(
   imp: { id: string; to: string },
@@ -88,14 +104,22 @@ export function importRefusal(
 
 /** Reasons are decided here; policy checks come later. */
 export function planDesired(n: PlanNode, nodes: Map<string, PlanNode>, current: CurrentState, now: number, replace: string[], diagnostics: Diagnostic[]): void {
-  const d = n.desired!;
+  let d = n.desired!;
   const b = n.before;
   const lc = d.lifecycle;
   const ignored = (attr: string) => b !== null && (lc.ignore_changes === "all" || lc.ignore_changes.includes(attr));
   const maxExpiry = d.account ? current.accounts[d.account]?.maxExpiry ?? null : null;
 
+  // A name built from other keys' attributes: known now if they are (keys this plan does not create), else after apply.
+  let deferredName: DeferredString | undefined;
+  if (d.deferred?.name && !ignored("name")) {
+    const resolved = resolveDeferred(d.deferred.name, (ref) => plannedAttribute(nodes.get(ref.address), ref.attribute ?? ""));
+    if (resolved !== null) n.desired = d = { ...d, args: { ...d.args, name: resolved }, deferred: undefined };
+    else deferredName = d.deferred.name;
+  }
+
   const type = ignored("type") ? b!.type : d.args.type ?? b?.type ?? "live";
-  const name = ignored("name") ? b!.name : d.args.name ?? b?.name ?? "";
+  const name = ignored("name") ? b!.name : d.args.name ?? (deferredName ? "" : b?.name ?? "");
   const scopes = ignored("scopes") ? b!.scopes : sortedScopes(d.args.scopes ?? []);
   const rotateEvery = ignored("rotate_every") ? b!.rotate_every : d.args.rotate_every;
   const rotationOverlap = ignored("rotation_overlap") ? b!.rotation_overlap : d.args.rotation_overlap;
@@ -113,7 +137,9 @@ export function planDesired(n: PlanNode, nodes: Map<string, PlanNode>, current: 
     const unknown = [...CREATED_UNKNOWN];
     if (type === "temp" || (expiresAt === null && expiresIn !== "never")) unknown.push("expires_at");
     if (rotateEvery !== null) unknown.push("rotation_due_at");
+    if (deferredName) unknown.push("name");
     const key: DesiredKey = { name, type, expires_in: expiresIn, expires_at: expiresAt, scopes, rotate_every: rotateEvery, rotation_overlap: rotationOverlap };
+    if (deferredName) key.deferredName = deferredName;
     const after: KeyValues = {
       account,
       created_at: null,
@@ -149,7 +175,8 @@ export function planDesired(n: PlanNode, nodes: Map<string, PlanNode>, current: 
       rotate_every: b.rotate_every, rotation_overlap: b.rotation_overlap, secretIssuedAt: issuedAt, expired: b.status === "expired", regeneratedOutside: n.regenerated,
     },
     {
-      type: d.args.type, account: d.account, name: d.args.name, scopes: d.args.scopes ?? [], expires_in: configuredIn, expires_at: configuredAt,
+      // An unknown name differs from any name: an update whose value apply decides.
+      type: d.args.type, account: d.account, name: deferredName ? UNKNOWN_NAME : d.args.name, scopes: d.args.scopes ?? [], expires_in: configuredIn, expires_at: configuredAt,
       rotate_every: d.args.rotate_every, rotation_overlap: d.args.rotation_overlap,
     },
     { now, replaceRequested: replace.includes(n.address), triggered: triggered(d, nodes), ignored, importing: !!n.importId },
@@ -207,6 +234,11 @@ export function planDesired(n: PlanNode, nodes: Map<string, PlanNode>, current: 
     n.reason = "rotation_due";
   }
   n.desiredKey = { name, type: b.type, expires_in: expiresIn, expires_at: expiresAt, scopes, rotate_every: rotateEvery, rotation_overlap: rotationOverlap };
+  if (deferredName && updates.includes("name")) {
+    n.desiredKey.deferredName = deferredName;
+    (after as { name: string | null }).name = null;
+    unknown.push("name");
+  }
   n.updates = updates.sort();
   n.after = after;
   n.unknown = unknown.sort();

@@ -50,7 +50,8 @@ export function planSteps(changes: readonly PlannedChange[], oldKeyOf: (c: Plann
         if (c.action === "replace" && c.createBeforeDestroy && old) of(old.account).names.push({ op: "release", keyId: old.id, name: old.name });
         of(c.account).limits.push(take);
         if (c.action === "replace" && c.createBeforeDestroy && old?.active) of(old.account).limits.push({ op: "release", type: old.type, address: c.address });
-        of(c.account).names.push({ op: "claim", keyId: null, name: d.name, address: c.address });
+        // A name known only after apply is claimed at apply, once known (apply resolves it first).
+        if (!d.deferredName) of(c.account).names.push({ op: "claim", keyId: null, name: d.name, address: c.address });
         break;
       }
       case "delete":
@@ -58,7 +59,7 @@ export function planSteps(changes: readonly PlannedChange[], oldKeyOf: (c: Plann
         break;
       case "update":
       case "import":
-        if (d && old && c.updates?.includes("name")) {
+        if (d && old && c.updates?.includes("name") && !d.deferredName) {
           of(c.account).names.push({ op: "release", keyId: old.id, name: old.name });
           of(c.account).names.push({ op: "claim", keyId: old.id, name: d.name, address: c.address });
         }

@@ -125,10 +125,15 @@ function sharedShape(key: string, make: () => Record<string, unknown>): Record<s
 }
 
 /** Terraform's `*_sensitive` object: secret is sensitive; lists carry one `false` per element. */
-export function sensitiveShape(v: Partial<KeyValues> | null): Record<string, unknown> | false {
+export function sensitiveShape(v: Partial<KeyValues> | null, extra: readonly string[] = []): Record<string, unknown> | false {
   if (!v) return false;
   const n = (v.scopes ?? []).length;
-  return sharedShape(`s${n}`, () => ({ scopes: new Array<boolean>(n).fill(false), secret: true }));
+  // Arguments built from a sensitive variable are sensitive as a whole (scopes too).
+  return sharedShape(`s${n}:${extra.join(",")}`, () => {
+    const out: Record<string, unknown> = { scopes: extra.includes("scopes") ? true : new Array<boolean>(n).fill(false), secret: true };
+    for (const k of extra) if (k !== "scopes") out[k] = true;
+    return Object.fromEntries(Object.keys(out).sort().map((k) => [k, out[k]]));
+  });
 }
 
 /** Terraform's `after_unknown` object for a planned value. */

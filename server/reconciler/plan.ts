@@ -321,12 +321,12 @@ export function plan(desired: DesiredConfig, current: CurrentState, now: number,
       after,
       after_unknown: unknownShape(after, n.after ? n.unknown : []),
       before_sensitive: sensitiveShape(n.before),
-      after_sensitive: sensitiveShape(after),
+      after_sensitive: sensitiveShape(after, n.desired?.sensitiveArgs),
     };
     if (n.replacePaths.length) change.replace_paths = n.replacePaths;
     if (n.importId) change.importing = { id: n.importId };
     resourceChanges.push(changeEntry(n.address, change, { previous_address: n.previousAddress, action_reason: n.actionReason }));
-    if (after) plannedResources.push(valuesResource(n.address, after, sensitiveShape(after) || {}));
+    if (after) plannedResources.push(valuesResource(n.address, after, sensitiveShape(after, n.desired?.sensitiveArgs) || {}));
   }
   for (const [address, values] of Object.entries(dataValues).sort(([a], [b]) => compareAddresses(a, b))) {
     plannedResources.push(valuesResource(address, values, {}));

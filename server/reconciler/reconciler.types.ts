@@ -147,7 +147,16 @@ export interface DesiredResource {
   expressions: Record<string, unknown>;
   countExpression?: unknown;
   forEachExpression?: unknown;
+  /** Arguments known only after apply (`args.name` is then null): literal text and references to other keys' attributes. */
+  deferred?: { name?: DeferredString };
+  /** Arguments built from a sensitive variable: shown as (sensitive value) (`after_sensitive`). */
+  sensitiveArgs?: string[];
+  /** An argument could not be evaluated (already reported): the plan fails, and no rule is judged on this instance. */
+  invalid?: true;
 }
+
+/** A string known only after apply: literal parts and attributes of other keys, resolved in dependency order. */
+export type DeferredString = Array<string | AttributeRef>;
 
 export interface DesiredDataSource {
   address: string; // data.keyform_api_key.x
@@ -217,6 +226,8 @@ export interface DesiredKey {
   scopes: string[];
   rotate_every: string | null;
   rotation_overlap: string | null;
+  /** The name is known only after apply (`name` is then ""): apply builds it from these parts, in dependency order, and checks it then. */
+  deferredName?: DeferredString;
 }
 
 export type ChangeAction = "create" | "update" | "replace" | "delete" | "import" | "move" | "noop" | "forget";

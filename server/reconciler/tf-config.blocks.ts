@@ -1,7 +1,7 @@
 import { MAX_DIAGNOSTICS } from "./evaluation-limits";
 import { BAD_IDENTIFIER_DETAIL, compareAddresses, ExpressionError, IDENTIFIER, ForeignReferenceError, hasInterpolation, parseAddress, parseExpression, splitTemplate } from "./expression";
 import { quoted } from "./render/safe-text";
-import { ConfigEvaluator, type EvalCtx, isObject, type Json, RESOURCE_TYPE, SetValue } from "./tf-config.evaluator";
+import { ConfigEvaluator, containsUnknown, describeRef, type EvalCtx, isObject, type Json, RESOURCE_TYPE, SENSITIVE_MARK, SetValue, unknownRefs } from "./tf-config.evaluator";
 import type { AttributeRef, DesiredDataSource, DesiredOutput, DesiredProvider, Diagnostic, OutputExpression } from "./reconciler.types";
 
 /**
@@ -81,7 +81,16 @@ export abstract class ConfigBlockReader extends ConfigEvaluator {
   /** Evaluates a JSON value whose strings may hold templates; undefined after reporting an error. */
   protected evaluate(raw: unknown, ctx: EvalCtx, what: string): unknown {
     try {
-      return this.evalValue(raw, ctx);
+      const v = this.evalValue(raw, ctx);
+      if (containsUnknown(v)) {
+        this.error(
+          "Value known only after apply",
+          `${what}: the value depends on ${[...new Set(unknownRefs(v).map(describeRef))].join(", ")}, which is known only after apply; ${what} must be known when planning.`,
+          ctx.address,
+        );
+        return undefined;
+      }
+      return v;
     } catch (e) {
       if (e instanceof ExpressionError) {
         this.error("Unsupported expression", `${what}: ${e.message}`, ctx.address);
@@ -148,6 +157,14 @@ export abstract class ConfigBlockReader extends ConfigEvaluator {
         } else {
           this.error("Unsupported expression", `output "${name}": ${e.message}`, address);
         }
+        continue;
+      }
+      if (body.sensitive !== true && [...ctx.deps].some((d) => d.startsWith(SENSITIVE_MARK))) {
+        this.error(
+          "Output refers to sensitive values",
+          `To reduce the risk of accidentally exporting sensitive data that was intended to be only internal, Terraform requires that any root module output containing sensitive data be explicitly marked as sensitive, to confirm your intent.\n\nIf you do intend to export this data, annotate output value "${name}" as sensitive by adding the following argument:\n    sensitive = true`,
+          address,
+        );
         continue;
       }
       const o: DesiredOutput = { name, sensitive: body.sensitive === true, expression, rawExpression: body.value };

@@ -31,6 +31,9 @@ export const META_ARGUMENTS = ["//", "provider", "lifecycle", "depends_on", "cou
 
 export type Json = Record<string, unknown>;
 
+/** In an evaluation's dependencies: the value was built from this sensitive variable (`var.` + name). */
+export const SENSITIVE_MARK = "var.";
+
 export interface Instance {
   address: string;
   resourceName: string;
@@ -68,6 +71,8 @@ const CHARS_PER_STEP = 32;
  */
 export abstract class ConfigEvaluator {
   protected variables: Record<string, unknown> = Object.create(null);
+  /** Variables declared `sensitive = true`: what is built from them is shown as (sensitive value). */
+  protected sensitiveVariables = new Set<string>();
   protected locals: Json = Object.create(null);
   protected instances = new Map<string, Instance>();
   protected resourceExpansion: Record<string, "single" | "count" | "for_each"> = {};
@@ -115,6 +120,8 @@ export abstract class ConfigEvaluator {
     const parts = splitTemplate(text);
     if (parts.length === 1 && "expr" in parts[0]) return this.evalExpr(parseExpression(parts[0].expr, this.limits), ctx);
     let out = "";
+    // Parts of a template holding a value known only after apply: literal text and references.
+    let pending: Array<string | AttributeRef> | null = null;
     for (const part of parts) {
       if ("lit" in part) {
         out += part.lit;
@@ -122,6 +129,16 @@ export abstract class ConfigEvaluator {
       }
       const v = this.evalExpr(parseExpression(part.expr, this.limits), ctx);
       if (!v.known) throw new ExpressionError(`the reference to ${describeRef(v.ref)} cannot be part of a string here.`);
+      if (v.value instanceof UnknownValue) {
+        pending ??= [];
+        if (out) pending.push(out);
+        out = "";
+        for (const p of v.value.parts) {
+          if (typeof p === "string" && typeof pending[pending.length - 1] === "string") pending[pending.length - 1] += p;
+          else pending.push(p);
+        }
+        continue;
+      }
       if (typeof v.value !== "string" && typeof v.value !== "number" && typeof v.value !== "boolean") {
         throw new ExpressionError(`${quoted(part.expr)} is not a string and cannot be interpolated.`);
       }
@@ -129,6 +146,13 @@ export abstract class ConfigEvaluator {
       // Interpolating a long value into a template copies it: paid for by its length.
       this.spend(Math.floor(text.length / CHARS_PER_STEP), ctx.address);
       out += text;
+    }
+    if (pending) {
+      if (out) {
+        if (typeof pending[pending.length - 1] === "string") pending[pending.length - 1] += out;
+        else pending.push(out);
+      }
+      return { known: true, value: new UnknownValue(pending) };
     }
     return { known: true, value: out };
   }
@@ -144,6 +168,7 @@ export abstract class ConfigEvaluator {
       case "call": {
         if (expr.fn !== "toset" || expr.args.length !== 1) throw new ExpressionError(`function "${expr.fn}" is not supported; keyform evaluates only toset([...]).`);
         const list = this.knownOnly(this.evalExpr(expr.args[0], ctx));
+        if (containsUnknown(list)) throw new ExpressionError(`toset() of ${unknownRefs(list).map(describeRef).join(", ")}: the value is known only after apply.`);
         if (!Array.isArray(list) || list.some((x) => typeof x !== "string")) throw new ExpressionError("toset() needs a list of strings.");
         this.spend(list.length, ctx.address);
         return { known: true, value: new SetValue([...new Set(list as string[])].sort()) };
@@ -169,6 +194,8 @@ export abstract class ConfigEvaluator {
         const name = attrAt(0);
         if (!name) throw new ExpressionError("invalid variable reference.");
         if (!Object.hasOwn(this.variables, name)) throw new ExpressionError(`no value for variable "${name}": declare it with a default.`);
+        // Recorded like a dependency, so that it follows the value through locals and arguments.
+        if (this.sensitiveVariables.has(name)) ctx.deps.add(`${SENSITIVE_MARK}${name}`);
         return { known: true, value: this.returned(walk(this.variables[name], steps.slice(1)), ctx) };
       }
       case "local": {
@@ -236,12 +263,17 @@ export abstract class ConfigEvaluator {
       if (rest.length > 1) throw new ExpressionError("indexing into a resource attribute is not supported here.");
       return { known: false, ref: { address, attribute } };
     }
-    if (!(ARGUMENTS as readonly string[]).includes(attribute)) {
-      throw new ExpressionError(`${address}.${attribute} is known only after apply; arguments may only refer to configured values.`);
-    }
+    if (address === ctx.address) throw new ExpressionError(`Self-referential block: configuration for ${address} may not refer to itself.`);
+    if (attribute === "secret") throw new ExpressionError(`${address}.secret cannot configure another object: a secret is never written into configuration.`);
+    const unknown = (): Value => {
+      if (rest.length > 1) throw new ExpressionError(`${address}.${attribute} is known only after apply and cannot be indexed.`);
+      return { known: true, value: new UnknownValue([{ address, attribute }]) };
+    };
+    // Computed attributes (id, created_at, …) and arguments left to the server: known after apply.
+    if (!(ARGUMENTS as readonly string[]).includes(attribute)) return unknown();
     // The referring object depends on this instance, not on what this instance's argument refers to.
     const value = this.argumentOf(this.instances.get(address)!, attribute as Argument)?.value;
-    if (value === undefined) throw new ExpressionError(`${address}.${attribute} is not set in the configuration, so it is known only after apply.`);
+    if (value === undefined) return unknown();
     return { known: true, value: this.returned(walk(value, rest.slice(1)), ctx) };
   }
 
@@ -309,7 +341,7 @@ export abstract class ConfigEvaluator {
   /** Size (elements, plus string characters / 32) and depth of an evaluated value; remembered per object. */
   private measure(value: unknown): { size: number; depth: number } {
     if (typeof value === "string") return { size: 1 + Math.floor(value.length / CHARS_PER_STEP), depth: 0 };
-    if (typeof value !== "object" || value === null) return { size: 1, depth: 0 };
+    if (typeof value !== "object" || value === null || value instanceof UnknownValue) return { size: 1, depth: 0 };
     const known = this.measured.get(value);
     if (known) return known;
     const items = value instanceof SetValue ? value.items : Array.isArray(value) ? value : Object.values(value);
@@ -332,6 +364,38 @@ export abstract class ConfigEvaluator {
   }
 }
 
+/**
+ * A value known only after apply: a string built from literal text and attributes of keyform keys that
+ * apply makes (`"svc-${keyform_api_key.deploy.id}"`). It flows through references, locals and
+ * templates; the planner resolves what it can, and apply the rest, in dependency order.
+ */
+export class UnknownValue {
+  constructor(readonly parts: ReadonlyArray<string | AttributeRef>) {}
+  refs(): AttributeRef[] {
+    return this.parts.filter((p): p is AttributeRef => typeof p !== "string");
+  }
+  toJSON(): null {
+    return null;
+  }
+}
+
+/** Whether a value holds a value known only after apply, anywhere inside. */
+export function containsUnknown(v: unknown): boolean {
+  if (v instanceof UnknownValue) return true;
+  if (Array.isArray(v)) return v.some(containsUnknown);
+  if (v instanceof SetValue) return false;
+  if (isObject(v)) return Object.values(v).some(containsUnknown);
+  return false;
+}
+
+/** The references that make a value unknown, for diagnostics. */
+export function unknownRefs(v: unknown, out: AttributeRef[] = []): AttributeRef[] {
+  if (v instanceof UnknownValue) out.push(...v.refs());
+  else if (Array.isArray(v)) for (const x of v) unknownRefs(x, out);
+  else if (isObject(v) && !(v instanceof SetValue)) for (const x of Object.values(v)) unknownRefs(x, out);
+  return out;
+}
+
 /** The value of `toset(...)`: kept apart from lists so for_each can tell them apart. */
 export class SetValue {
   constructor(readonly items: string[]) {}
@@ -343,6 +407,7 @@ export class SetValue {
 export function walk(value: unknown, steps: Step[]): unknown {
   let v = value;
   for (const s of steps) {
+    if (v instanceof UnknownValue) throw new ExpressionError("the value is known only after apply and cannot be indexed.");
     if ("splat" in s) throw new ExpressionError("splat expressions ([*]) are not supported.");
     const key = "attr" in s ? s.attr : s.index;
     if (Array.isArray(v) && typeof key === "number" && key < v.length) v = v[key];

@@ -13,8 +13,15 @@ import {
   RESOURCE_TYPE,
   SetValue,
   WRITE_ONLY_ARGUMENTS,
+  containsUnknown,
+  describeRef,
+  unknownRefs,
+  UnknownValue,
+  SENSITIVE_MARK,
 } from "./tf-config.evaluator";
+import { APPLY_KNOWN } from "./deferred";
 import { ConfigBlockReader } from "./tf-config.blocks";
+import { convertToType, parseVarType, type VarType, VarTypeError } from "./tf-variables";
 import { checkConfigShape, DEFAULT_LIMITS, type EvaluationLimits, excerpt, LimitError, limitNote } from "./evaluation-limits";
 import type {
   AttributeRef,
@@ -36,13 +43,17 @@ const invalid = (attribute: string) => ({ code: ErrorCode.VALIDATION_FAILED, att
  * configuration that exceeds one of `limits` is not evaluated further: it comes back `refused`, with one
  * diagnostic naming the limit.
  */
-export function parseConfig(json: unknown, limits: EvaluationLimits = DEFAULT_LIMITS): DesiredConfig {
-  return new ConfigParser(limits).parse(json);
+export function parseConfig(json: unknown, limits: EvaluationLimits = DEFAULT_LIMITS, variables: Record<string, unknown> = {}): DesiredConfig {
+  return new ConfigParser(limits).parse(json, variables);
 }
 
 class ConfigParser extends ConfigBlockReader {
-  parse(json: unknown): DesiredConfig {
-    const shape = checkConfigShape(json, this.limits);
+  /** Values given for input variables with the plan (CLI: TF_VAR_, -var-file, -var). */
+  private given: Record<string, unknown> = {};
+
+  parse(json: unknown, variables: Record<string, unknown> = {}): DesiredConfig {
+    this.given = variables;
+    const shape = checkConfigShape(json, this.limits) ?? checkConfigShape({ variable: variables }, this.limits);
     if (shape) return this.refuse(this.emptyConfig(), shape);
     const config = this.emptyConfig();
     try {
@@ -141,11 +152,56 @@ class ConfigParser extends ConfigBlockReader {
   // ---------------------------------------------------------------- variables, providers
 
   private readVariables(block: unknown): void {
-    if (block === undefined) return;
-    if (!isObject(block)) return this.error("Invalid variable block", "\"variable\" must be an object of variable declarations.");
-    for (const name of this.validNames("variable name", "variable", block)) {
-      const v = block[name];
-      if (isObject(v) && "default" in v) this.variables[name] = v.default;
+    const declared = block === undefined ? {} : block;
+    if (!isObject(declared)) return this.error("Invalid variable block", "\"variable\" must be an object of variable declarations.");
+    for (const name of Object.keys(this.given).sort()) {
+      if (!Object.hasOwn(declared, name)) {
+        this.error(
+          "Value for undeclared variable",
+          `A variable named ${quoted(name)} was assigned a value, but the root module does not declare a variable of that name. To use this value, add a "variable" block to the configuration.`,
+        );
+      }
+    }
+    for (const name of this.validNames("variable name", "variable", declared)) {
+      const v = declared[name];
+      const decl = isObject(v) ? v : {};
+      const where = `variable ${quoted(name)}`;
+      if (decl.sensitive === true) this.sensitiveVariables.add(name);
+      let type: VarType = { kind: "any" };
+      if (decl.type !== undefined) {
+        try {
+          if (typeof decl.type !== "string") throw new VarTypeError("the type must be a string such as \"list(string)\"");
+          type = parseVarType(decl.type.replace(/^\$\{(.*)\}$/s, "$1"));
+        } catch (e) {
+          if (!(e instanceof VarTypeError)) throw e;
+          this.error("Invalid type specification", `${where}: ${e.message}`);
+          continue;
+        }
+      }
+      let value: unknown;
+      let from: string;
+      if (Object.hasOwn(this.given, name)) {
+        value = this.given[name];
+        from = "given";
+      } else if ("default" in decl) {
+        value = decl.default;
+        from = "default";
+      } else {
+        this.error(
+          "No value for required variable",
+          `The root module input variable ${quoted(name)} is not set, and has no default value (declared by ${where}). Use a -var or -var-file command line argument to provide a value for this variable.`,
+        );
+        continue;
+      }
+      try {
+        this.variables[name] = convertToType(value, type);
+      } catch (e) {
+        if (!(e instanceof VarTypeError)) throw e;
+        this.error(
+          from === "default" ? "Invalid default value for variable" : "Invalid value for input variable",
+          `The given value is not suitable for var.${name} declared by ${where}: ${e.message}`,
+        );
+      }
     }
   }
 
@@ -270,12 +326,37 @@ class ConfigParser extends ConfigBlockReader {
       }
     }
     const args: Partial<Record<Argument, unknown>> = {};
+    const deferred: DesiredResource["deferred"] = {};
+    const sensitiveArgs: string[] = [];
     for (const arg of ARGUMENTS) {
       if (body[arg] === undefined || body[arg] === null) continue;
       try {
         const evaluated = this.argumentOf(inst, arg)!;
+        for (const dep of evaluated.deps) {
+          if (dep.startsWith(SENSITIVE_MARK)) {
+            if (!sensitiveArgs.includes(arg)) sensitiveArgs.push(arg);
+          } else ctx.deps.add(dep);
+        }
+        if (containsUnknown(evaluated.value)) {
+          const v = evaluated.value;
+          const refs = unknownRefs(v);
+          const shown = [...new Set(refs.map(describeRef))].join(", ");
+          const late = refs.filter((r) => !APPLY_KNOWN.includes(r.attribute ?? ""));
+          if (arg === "name" && v instanceof UnknownValue && late.length === 0) {
+            // Known after apply: the planner resolves what it can, apply the rest (and checks it then).
+            deferred.name = [...v.parts];
+            continue;
+          }
+          this.error(
+            "Value known only after apply",
+            arg !== "name"
+              ? `${arg}: the value depends on ${shown}, which is known only after apply; keyform leaves only a key's name to be known after apply. Use a configured value for ${arg}.`
+              : `name: the value depends on ${[...new Set(late.map(describeRef))].join(", ")}; a name may be built only from the ${APPLY_KNOWN.join(", ")} of other keys.`,
+            address,
+          );
+          continue;
+        }
         args[arg] = evaluated.value;
-        for (const dep of evaluated.deps) ctx.deps.add(dep);
       } catch (e) {
         if (!(e instanceof ExpressionError)) throw e;
         this.error("Unsupported expression", `${arg}: ${e.message}`, address);
@@ -304,7 +385,7 @@ class ConfigParser extends ConfigBlockReader {
       this.error("Invalid key type", `type must be "live" or "temp" (or "legacy" for an imported key), not ${quoted(excerpt(type))}.`, address, invalid("type"));
     }
     const name = str("name");
-    if (name === null && this.errorCount === errorsBefore) {
+    if (name === null && !deferred.name && this.errorCount === errorsBefore) {
       this.error("Missing required argument", 'The argument "name" is required, but no definition was found.', address, invalid("name"));
     }
 
@@ -350,6 +431,10 @@ class ConfigParser extends ConfigBlockReader {
       dependsOn: [...deps].filter((d) => d !== address).sort(compareAddresses),
       expressions,
     };
+    if (deferred.name) r.deferred = deferred;
+    if (sensitiveArgs.length) r.sensitiveArgs = sensitiveArgs.sort();
+    // An argument that could not be evaluated was reported: no rule is judged on what is left of it.
+    if (this.errorCount > errorsBefore) r.invalid = true;
     if (inst.index !== undefined) r.index = inst.index;
     if (body.count !== undefined) r.countExpression = body.count;
     if (body.for_each !== undefined) r.forEachExpression = body.for_each;

@@ -10,6 +10,8 @@ import { ErrorCode } from "../errors/error-code";
 import type { ApiKey } from "../keys/key.entity";
 import type { KeyChanges, KeyOperations, NewKey } from "../keys/key.operations";
 import type { KeyRepository } from "../keys/key.repository";
+import { generateKeyId } from "../../core/keys/secret-format";
+import { describeDeferred, resolveDeferred } from "../reconciler/deferred";
 import { planSteps } from "../reconciler/plan-steps";
 import type { DesiredKey, Plan, PlannedChange, StackState, StateResource } from "../reconciler/reconciler.types";
 
@@ -81,7 +83,9 @@ export async function executePlan(
   now: number,
   applier: Principal,
 ): Promise<ApplyOutcome> {
-  const changes = plan.changes;
+  const state = new Map((prior?.resources ?? []).map((r) => [r.address, r]));
+  // Names known only after apply, resolved in the plan's (dependency) order before anything is checked or written.
+  const { changes, presetIds } = resolveDeferredNames(plan.changes, state, now);
   const accountIds = [...new Set(changes.map((c) => c.account))].sort();
   const locked = new Map<string, Account>((await deps.accounts.lockManyForKeyChange(tx, accountIds)).map((a) => [a.id, a]));
   const existingIds = [...new Set(changes.flatMap((c) => (c.keyId ? [c.keyId] : [])))];
@@ -99,7 +103,6 @@ export async function executePlan(
   });
   for (const [id, s] of steps) await deps.ops.checkSteps(tx, account(id), s, now);
 
-  const state = new Map((prior?.resources ?? []).map((r) => [r.address, r]));
   const inserts: NewKey[] = [];
   const revokes: ApiKey[] = [];
   const out: ApplyOutcome = { resources: [], stateResources: [], secrets: new Map(), touchedKeyIds: [], audit: [] };
@@ -113,7 +116,7 @@ export async function executePlan(
   const create = async (c: PlannedChange): Promise<ApiKey> => {
     const d = c.desired!;
     const input = { name: d.name, type: d.type, scopes: d.scopes, ...(d.type === "temp" ? {} : expiryArgs(d)) };
-    const made = await deps.ops.prepareCreate(tx, applier, account(c.account), input, now, { name: stack, address: c.address });
+    const made = await deps.ops.prepareCreate(tx, applier, account(c.account), input, now, { name: stack, address: c.address }, presetIds.get(c.address));
     inserts.push(made);
     out.secrets.set(c.address, made.secret);
     out.audit.push({ accountId: c.account, action: "key.create", target: made.key.id, details: { name: d.name, type: d.type, stack, address: c.address } });
@@ -239,4 +242,45 @@ function expiryArgs(d: DesiredKey): { expires_in?: string; expires_at?: string }
   if (d.expires_at) return { expires_at: d.expires_at };
   if (d.expires_in) return { expires_in: d.expires_in };
   return {};
+}
+
+/**
+ * The plan's changes with every name known only after apply made known: each built, in apply order,
+ * from the keys before it — the ids of keys this apply creates are chosen here, so that a name can
+ * hold one — and then judged like any other name (key rules when written, name steps under the locks).
+ */
+export function resolveDeferredNames(planned: readonly PlannedChange[], state: Map<string, StateResource>, now: number): { changes: PlannedChange[]; presetIds: Map<string, string> } {
+  const presetIds = new Map<string, string>();
+  if (!planned.some((c) => c.desired?.deferredName)) return { changes: [...planned], presetIds };
+  const known = new Map<string, Record<string, string>>();
+  for (const r of state.values()) known.set(r.address, { id: r.keyId, account: r.account, name: r.attributes.name, type: r.attributes.type, created_at: r.attributes.created_at });
+  const changes: PlannedChange[] = [];
+  for (const planned1 of planned) {
+    let c = planned1;
+    const d = c.desired;
+    if (d?.deferredName) {
+      const name = resolveDeferred(d.deferredName, (ref) => known.get(ref.address)?.[ref.attribute ?? ""]);
+      if (name === null) throw stale(`The name of ${c.address} (${describeDeferred(d.deferredName)}) refers to a key this apply does not know.`);
+      const { deferredName: _resolved, ...rest } = d;
+      c = { ...c, desired: { ...rest, name } };
+    }
+    const prev = known.get(c.previousAddress ?? c.address);
+    switch (c.action) {
+      case "create":
+      case "replace": {
+        const id = generateKeyId();
+        presetIds.set(c.address, id);
+        known.set(c.address, { id, account: c.account, name: c.desired!.name, type: c.desired!.type, created_at: iso(now)! });
+        break;
+      }
+      case "delete":
+      case "forget":
+        known.delete(c.address);
+        break;
+      default:
+        if (prev) known.set(c.address, { ...prev, ...(c.desired && c.updates?.includes("name") ? { name: c.desired.name } : {}) });
+    }
+    changes.push(c);
+  }
+  return { changes, presetIds };
 }

@@ -106,7 +106,7 @@ export class PlanJob {
     const rowRead = this.deps.stacks.find(this.stack);
     rowRead.catch(() => undefined); // observed below; never an unhandled rejection if parsing throws
     const request = validatePlanBody(readBody(body));
-    const desired = evaluating(() => parseConfig(request.config, this.deps.limits));
+    const desired = evaluating(() => parseConfig(request.config, this.deps.limits, request.variables ?? {}));
     const row = await rowRead;
     const state = row && row.serial > 0 ? row.state : null;
     const options = { refresh: request.refresh, destroy: request.destroy, replace: request.replace, target: request.target };

@@ -5,6 +5,13 @@ const Address = Type.String({ minLength: 1, maxLength: 512, description: "A reso
 export const PlanBody = Type.Object(
   {
     config: Type.Object({}, { additionalProperties: true, description: "Terraform JSON configuration: a cdktf cdk.tf.json or a hand-written *.tf.json." }),
+    variables: Type.Optional(
+      Type.Object({}, {
+        additionalProperties: true,
+        maxProperties: 1000,
+        description: "Values of the configuration's input variables (terraform -var, -var-file, TF_VAR_name), by variable name; converted to each variable's declared type.",
+      }),
+    ),
     refresh: Type.Optional(Type.Boolean({ description: "Compare with the live key rows (default true)." })),
     destroy: Type.Optional(Type.Boolean({ description: "Plan to destroy every resource of the stack." })),
     replace: Type.Optional(Type.Array(Address, { maxItems: 1000, description: "Force replacement of these addresses (terraform -replace)." })),

@@ -224,7 +224,7 @@ export class StackService {
           ...(r.key ? { key: toKeyView(r.key, now) } : {}),
           ...(r.secret ? { secret: r.secret } : {}),
         })),
-        outputs: Object.fromEntries(result.outputs.map((o) => [o.name, { sensitive: o.sensitive, type: "string", ...(o.available ? { value: o.value } : { unavailable: true }) }])),
+        outputs: Object.fromEntries(result.outputs.map((o) => [o.name, { sensitive: o.sensitive, type: "string", ...(o.available ? { value: o.value } : { unavailable: true }), ...(o.secretOf ? { secret_of: o.secretOf } : {}) }])),
       };
     } catch (err) {
       this.metrics.applies.inc({ outcome: "failed" });

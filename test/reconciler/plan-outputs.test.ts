@@ -51,7 +51,8 @@ describe("appliedOutputs", () => {
     );
     expect(outputs).toEqual([
       { name: "id", sensitive: false, value: resource.keyId, available: true },
-      { name: "secret", sensitive: true, value: "kf_live_secret", available: true },
+      // secretOf: which key the secret is of, so that `keyform output` can refuse it once that key is no longer active
+      { name: "secret", sensitive: true, value: "kf_live_secret", available: true, secretOf: [{ account: "acme", id: resource.keyId, type: "live", expires_at: null }] },
       { name: "line", sensitive: false, value: `acme/ci=${resource.keyId}`, available: true },
       { name: "known", sensitive: false, value: "v", available: true },
     ]);

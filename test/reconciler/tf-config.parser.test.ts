@@ -115,7 +115,6 @@ describe("parseConfig: diagnostics, never exceptions", () => {
     ["a conditional", { name: '${true ? "a" : "b"}' }, 'Unsupported operator or character "?"'],
     ["a splat", { name: "${keyform_api_key.other[*].name}" }, "splat expressions ([*]) are not supported"],
     ["an undeclared resource", { name: "${keyform_api_key.nope.name}" }, "reference to undeclared resource keyform_api_key.nope"],
-    ["a computed attribute in an argument", { name: "${keyform_api_key.other.id}" }, "known only after apply"],
     ["another provider's resource", { name: "${aws_iam_user.u.name}" }, 'references to "aws_iam_user" are not supported'],
     ["an undeclared variable", { name: "${var.missing}" }, 'no value for variable "missing"'],
     ["a template directive", { name: "%{ if true }x%{ endif }" }, "directives"],
@@ -125,6 +124,22 @@ describe("parseConfig: diagnostics, never exceptions", () => {
     expect(ds).toHaveLength(1);
     expect(ds[0]).toMatchObject({ severity: "error", summary: "Unsupported expression", address: A("a") });
     expect(ds[0].detail).toContain(detail);
+  });
+
+  test("a name built from another key's computed attribute is known only after apply: deferred, no diagnostic", () => {
+    const c = parseConfig(tfConfig({ a: { name: "svc-${keyform_api_key.other.id}" }, other: { name: "other" } }));
+    expect(errorsOf(tfConfig({ a: { name: "svc-${keyform_api_key.other.id}" }, other: { name: "other" } }))).toEqual([]);
+    const a = c.resources.find((r) => r.address === A("a"))!;
+    expect(a.args.name).toBeNull();
+    expect(a.deferred?.name).toEqual(["svc-", { address: "keyform_api_key.other", attribute: "id" }]);
+    expect(a.dependsOn).toEqual(["keyform_api_key.other"]);
+  });
+
+  test("a computed attribute in an argument other than name is one 'Value known only after apply' error", () => {
+    const ds = errorsOf(tfConfig({ a: { name: "a", expires_at: "${keyform_api_key.other.created_at}" }, other: { name: "other" } }));
+    expect(ds).toHaveLength(1);
+    expect(ds[0]).toMatchObject({ severity: "error", summary: "Value known only after apply", address: A("a") });
+    expect(ds[0].detail).toContain("keyform_api_key.other.created_at");
   });
 
   test("unknown arguments and computed attributes cannot be set", () => {

@@ -44,7 +44,11 @@ describe.each(STORE_KINDS)("stacks over the REST API on %s", (kind) => {
     expect(a.body.serial).toBe(1);
     const created = a.body.resources.find((r: { address: string }) => r.address === "keyform_api_key.ci");
     expect(created.secret).toMatch(/^kf_live_/);
-    expect(a.body.outputs.ci_key).toEqual({ sensitive: true, type: "string", value: created.secret });
+    // secret_of: the key the secret belongs to, so `keyform output` can refuse it once the key is no longer active
+    expect(a.body.outputs.ci_key).toEqual({
+      sensitive: true, type: "string", value: created.secret,
+      secret_of: [{ account: "acme", id: created.key_id, type: "live", expires_at: expect.any(String) }],
+    });
     expect(a.body.outputs.ci_id.value).toBe(created.key_id);
     expect((await h.verify(created.secret)).body.code).toBe("VALID");
 

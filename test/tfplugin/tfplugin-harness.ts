@@ -5,8 +5,8 @@ import { apiKeySchema, type BlockSchema } from "../../provider/plugin/schema";
 import { ADMIN_TOKEN, Harness } from "../support/harness";
 
 /** The real keyform app on a private MariaDB database, listening on 127.0.0.1 for the plugin. */
-export async function startKeyformServer(): Promise<{ harness: Harness; endpoint: string; token: string; close(): Promise<void> }> {
-  const harness = await Harness.start("mysql");
+export async function startKeyformServer(opts: { clock?: () => number } = {}): Promise<{ harness: Harness; endpoint: string; token: string; close(): Promise<void> }> {
+  const harness = await Harness.start("mysql", opts.clock ? { clock: opts.clock } : {});
   const server: Server = await new Promise((res) => {
     const s = createServer(harness.app).listen(0, "127.0.0.1", () => res(s));
   });

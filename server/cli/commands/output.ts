@@ -7,7 +7,8 @@ import { IDENTIFIER } from "../../reconciler/expression";
 import { addMaskCommands, githubOutputEntry, hasUnsafeChars, quoted, safeJson, safeLine } from "../../reconciler/render/safe-text";
 import { checkedStack } from "../stack-arg";
 import { CliError, out, outData, warn, type CliIO, type RunCommand } from "../io";
-import { defaultOutputsStack, outputsKey, outputsPath, readOutputs, untrustedWarning, type OutputsFile } from "../outputs-file";
+import { clientFrom } from "../client";
+import { defaultOutputsStack, outputsKey, outputsPath, readOutputs, untrustedWarning, type OutputsFile, type SecretSource } from "../outputs-file";
 
 type Format = "shell" | "dotenv" | "github" | "kubernetes" | "base64";
 
@@ -64,7 +65,9 @@ export function renderOutputs(io: CliIO, all: OutputsFile, name: string | undefi
     return 0;
   }
   if (o.json) {
-    out(io, name !== undefined ? safeJson(selected[name].value) : safeJson(selected, 2));
+    // `terraform output -json` shape: the keys behind a secret stay in the file.
+    const shown = Object.fromEntries(Object.entries(selected).map(([n, v]) => [n, { sensitive: v.sensitive, type: v.type, ...("value" in v ? { value: v.value } : {}) }]));
+    out(io, name !== undefined ? safeJson(selected[name].value) : safeJson(shown, 2));
     return 0;
   }
   const entries = Object.entries(selected);
@@ -97,6 +100,51 @@ export function renderOutputs(io: CliIO, all: OutputsFile, name: string | undefi
   }
 }
 
+/** Why a key whose secret an output holds is no longer active, or null while it is. */
+type Standing = { output: string; key: SecretSource; status: string; why: string };
+
+/**
+ * The keys behind the secrets about to be printed that are no longer active: expired by their
+ * expires_at (temp keys after their few minutes) without asking anyone, and — when KEYFORM_TOKEN is
+ * set — revoked, used up or expired as the server says now.
+ */
+export async function inactiveSecrets(io: CliIO, entries: Array<[string, OutputsFile[string]]>, now: number): Promise<Standing[]> {
+  const found: Standing[] = [];
+  const toAsk: Array<[string, SecretSource]> = [];
+  for (const [name, v] of entries) {
+    if (!("value" in v)) continue;
+    for (const k of v.secret_of ?? []) {
+      const at = k.expires_at === null ? NaN : Date.parse(k.expires_at);
+      if (!Number.isNaN(at) && at <= now) found.push({ output: name, key: k, status: "expired", why: `it expired at ${k.expires_at}` });
+      else toAsk.push([name, k]);
+    }
+  }
+  if (toAsk.length === 0 || !io.env.KEYFORM_TOKEN) return found;
+  let client;
+  try {
+    client = clientFrom(io.env);
+  } catch {
+    return found;
+  }
+  for (const [name, k] of toAsk) {
+    try {
+      const view = await client.getKey(k.account, k.id);
+      if (view === null) found.push({ output: name, key: k, status: "deleted", why: "the server no longer has it" });
+      else if (view.status !== "active") found.push({ output: name, key: k, status: view.status, why: `the server reports it ${view.status}` });
+    } catch (err) {
+      warn(io, `Warning: could not check whether key ${safeLine(k.id)} (output ${quoted(name)}) is still active: ${safeLine((err as Error).message)}`);
+    }
+  }
+  return found;
+}
+
+/** The entries whose value the chosen form would print (the default listing hides sensitive ones). */
+function printedEntries(all: OutputsFile, name: string | undefined, o: { json?: boolean; raw?: boolean; format?: string }): Array<[string, OutputsFile[string]]> {
+  if (name !== undefined) return name in all ? [[name, all[name]]] : [];
+  const plain = !o.json && !o.raw && !o.format;
+  return Object.entries(all).filter(([, v]) => !(plain && v.sensitive));
+}
+
 export function registerOutput(program: Command, io: CliIO, run: RunCommand): void {
   program
     .command("output")
@@ -107,7 +155,8 @@ export function registerOutput(program: Command, io: CliIO, run: RunCommand): vo
     .option("--json", "JSON, as `terraform output -json`")
     .option("--raw", "the bare string value of NAME")
     .option("--format <format>", "shell | dotenv | github | kubernetes | base64")
-    .action((name: string | undefined, o: { stack?: string; outputsFile?: string; json?: boolean; raw?: boolean; format?: string }) =>
+    .option("--allow-inactive", "print a secret even when its key is no longer active (expired, revoked, used up), with a warning")
+    .action((name: string | undefined, o: { stack?: string; outputsFile?: string; json?: boolean; raw?: boolean; format?: string; allowInactive?: boolean }) =>
       run(async () => {
         if (o.format && !["shell", "dotenv", "github", "kubernetes", "base64"].includes(o.format)) throw new CliError(`--format must be shell, dotenv, github, kubernetes or base64, not ${quoted(o.format)}`);
         const stack = checkedStack(o.stack ?? (o.outputsFile ? "outputs" : defaultOutputsStack(io.cwd)), "--stack");
@@ -115,6 +164,12 @@ export function registerOutput(program: Command, io: CliIO, run: RunCommand): vo
         const read = readOutputs(file, outputsKey(io.env));
         const warning = untrustedWarning(file, read);
         if (warning) warn(io, warning);
+        const inactive = await inactiveSecrets(io, printedEntries(read.outputs, name, o), Date.now());
+        for (const x of inactive) {
+          const line = `output ${quoted(x.output)} holds the secret of key ${safeLine(x.key.id)} (account ${safeLine(x.key.account)}, ${safeLine(x.key.type)}), which is no longer active (${x.status}): ${safeLine(x.why)}`;
+          if (!o.allowInactive) throw new CliError(`KEY_INACTIVE: ${line}. Nothing was printed. Apply again to get a new key, or pass --allow-inactive to print it anyway.`);
+          warn(io, `Warning: ${line}; printed because of --allow-inactive.`);
+        }
         return renderOutputs(io, read.outputs, name, { json: o.json, raw: o.raw, format: o.format as Format | undefined, stack, file });
       }),
     );

@@ -211,6 +211,14 @@ function renderBlock(e: ResourceChangeEntry, kind: Kind, replacePaths: string[][
       else addRow(key, "    ", ["(sensitive value)"], true);
       continue;
     }
+    // Built from a sensitive variable: never shown (Terraform's after_sensitive).
+    if (((e.change.after_sensitive || {}) as Record<string, unknown>)[key] === true && after && key in after) {
+      const changed = !before || JSON.stringify(before[key] ?? null) !== JSON.stringify(after[key] ?? null);
+      if (kind === "create") addRow(key, "  + ", ["(sensitive value)"]);
+      else if (changed) addRow(key, "  ~ ", ["(sensitive value)"]);
+      else addRow(key, "    ", ["(sensitive value)"], true);
+      continue;
+    }
     const b = before ? (before[key] ?? null) : null;
     const isUnknown = unknown[key] === true;
     const a = after ? (after[key] ?? null) : null;
