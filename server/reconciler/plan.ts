@@ -126,7 +126,7 @@ export function plan(desired: DesiredConfig, current: CurrentState, now: number,
       n.before = null;
       continue;
     }
-    n.before = liveValues(live, rotationStateOf(resource), now);
+    n.before = liveValues(live, rotationStateOf(resource), now, resource.attributes.scopes);
     n.driftAttrs = differingAttributes(n.stored, n.before, DRIFT_ATTRIBUTES);
     n.regenerated = live.generation !== resource.generation;
   }

@@ -13,7 +13,7 @@ export function stackRoutes(stacks: StackService, planConfigLimitBytes: number) 
     }),
     route({
       method: "get", path: "/v1/plans/:planId", tag: "stacks", query: PlanQuery,
-      summary: "A stored plan: JSON (with Terraform's JSON plan format under `terraform`), Terraform-style text, or Markdown for a pull request.",
+      summary: "A stored plan: keyform's JSON (default, `?format=keyform`: id, summary, diagnostics, applier, with Terraform's JSON plan under `terraform`), the bare Terraform JSON plan exactly as `terraform show -json` prints it (`?format=json`), Terraform-style text, or Markdown for a pull request.",
       handler: async (c) => {
         const r = await stacks.getPlan(c, c.params.planId, c.query.format);
         if ("text" in r && typeof r.text === "string") {

@@ -1,5 +1,6 @@
 import { applierSentence } from "../plan-applier";
 import type { Diagnostic, KeyValues, OutputChangeEntry, Plan, ResourceChangeEntry } from "../reconciler.types";
+import { terraformView } from "./plan-json";
 import { safeLine } from "./safe-text";
 
 /**
@@ -35,7 +36,8 @@ const SYMBOL: Record<Kind, string> = { create: "  + ", update: "  ~ ", delete: "
 
 export function renderPlanText(plan: Plan): string {
   const out: string[] = [];
-  const tf = plan.terraform;
+  // The same view the JSON plan shows, so a plan read back from storage renders the same text.
+  const tf = terraformView(plan.terraform);
   if (plan.errored) {
     out.push("Planning failed. Terraform encountered an error while generating this plan.", "");
     out.push(...renderDiagnostics(plan.diagnostics));
