@@ -26,7 +26,6 @@ const SCHEMA: Array<keyof KeyValues | "secret"> = [
   "rotation_overlap",
   "scopes",
   "secret",
-  "status",
   "type",
 ];
 
@@ -53,7 +52,7 @@ export function renderPlanText(plan: Plan): string {
     out.push('last "terraform apply" which may have affected this plan:', "");
     for (const d of tf.resourceDrift) {
       const deleted = d.change.actions[0] === "delete";
-      out.push(`  # ${d.address} ${deleted ? "has been deleted" : "has changed"}`);
+      out.push(`  # ${d.address} ${deleted ? "has been deleted" : "has changed"}`, ...(plan.notes[`drift:${d.address}`] ?? []).map((l) => `  # ${l}`));
       out.push(...renderBlock(d, deleted ? "delete" : "update", []), "");
     }
     out.push("Unless you have made equivalent changes to your configuration, or ignored the");
