@@ -165,7 +165,7 @@ async function inflateSegments(segments: string[]): Promise<string> {
   return Buffer.concat(parts).toString("utf8");
 }
 
-interface TerraformPlanDoc {
+export interface TerraformPlanDoc {
   planned_values: { outputs: Plan["terraform"]["plannedValues"]["outputs"]; root_module: { resources?: Plan["terraform"]["plannedValues"]["resources"] } };
   resource_drift?: Plan["terraform"]["resourceDrift"];
   resource_changes: Plan["terraform"]["resourceChanges"];
@@ -175,7 +175,7 @@ interface TerraformPlanDoc {
 }
 
 /** The inverse of `renderPlanJson` for the pieces a plan keeps. */
-function fromPlanJson(doc: TerraformPlanDoc): Plan["terraform"] {
+export function fromPlanJson(doc: TerraformPlanDoc): Plan["terraform"] {
   return {
     resourceDrift: doc.resource_drift ?? [], // left out when empty, as Terraform does
     resourceChanges: doc.resource_changes,

@@ -114,28 +114,32 @@ function unknownSet(shape: unknown): Set<string> {
   return out;
 }
 
-/** The configuration block of a resource instance's address (`keyform_api_key.k["a"]` → `keyform_api_key.k`). */
-function configuredArguments(configuration: Obj, address: string): Set<string> | null {
-  const block = address.replace(/\[[^\]]*\]$/, "");
+/** The configured arguments (`{constant_value, references?}`) of each managed resource block, by block address. */
+function configuredBlocks(configuration: Obj): Map<string, Record<string, Obj>> {
   const resources = ((configuration.root_module as Obj | undefined)?.resources ?? []) as Obj[];
-  const r = resources.find((x) => x.address === block && x.mode === "managed");
-  return r ? new Set(Object.keys((r.expressions ?? {}) as Obj)) : null;
+  const out = new Map<string, Record<string, Obj>>();
+  for (const r of resources) if (r.mode === "managed") out.set(r.address as string, (r.expressions ?? {}) as Record<string, Obj>);
+  return out;
 }
+
+/** A resource instance's block address: `keyform_api_key.k["a"]` → `keyform_api_key.k`. */
+const blockOf = (address: string): string => address.replace(/\[[^\]]*\]$/, "");
 
 /**
  * What the provider leaves unknown when it plans a new key (create, or the create half of a replace,
  * which Terraform plans with no prior state): the server-computed attributes, and the optional computed
- * arguments the configuration leaves out and that have no fixed default (planCreate).
+ * arguments the configuration leaves out and that have no fixed default (planCreate). Depends only on
+ * the configuration, so a plan read back from its stored document gives the same answer.
  */
-function providerCreateUnknown(after: Obj, configured: Set<string> | null): Set<string> {
+function providerCreateUnknown(after: Obj, configured: Record<string, Obj> | null): Set<string> {
   const out = new Set<string>(SERVER_COMPUTED);
   if (after.rotate_every === null || after.rotate_every === undefined) out.delete("rotation_due_at");
   if (!configured) return out;
-  const expiresIn = configured.has("expires_in");
-  const expiresAt = configured.has("expires_at");
+  const expiresIn = "expires_in" in configured;
+  const expiresAt = "expires_at" in configured;
   if (!expiresIn && !expiresAt) out.add("expires_in");
-  if (!expiresAt && after.expires_in !== "never") out.add("expires_at");
-  if (after.type === "temp") out.add("expires_at");
+  const never = expiresIn && configured.expires_in.constant_value === "never" && !configured.expires_in.references;
+  if (!expiresAt && !never) out.add("expires_at");
   return out;
 }
 
@@ -149,10 +153,10 @@ interface ChangeView {
   unknown: Set<string>;
 }
 
-function resourceChange(e: ResourceChangeEntry, configuration: Obj): ChangeView {
+function resourceChange(e: ResourceChangeEntry, blocks: Map<string, Record<string, Obj>>): ChangeView {
   const c = e.change;
   const keyformUnknown = unknownSet(c.after_unknown);
-  const unknown = c.after && isCreate(c.actions) ? new Set([...keyformUnknown, ...providerCreateUnknown(c.after as Obj, configuredArguments(configuration, e.address))]) : keyformUnknown;
+  const unknown = c.after && isCreate(c.actions) ? new Set([...keyformUnknown, ...providerCreateUnknown(c.after as Obj, blocks.get(blockOf(e.address)) ?? null)]) : keyformUnknown;
   const before = schemaValues(c.before);
   const after = schemaValues(c.after, unknown);
   const change: Obj = { actions: c.actions, before, after, after_unknown: unknownOf(after, unknown), before_sensitive: sensitiveOf(before), after_sensitive: sensitiveOf(after) };
@@ -221,7 +225,8 @@ function outputChange(name: string, c: OutputChangeEntry, prior: Record<string, 
  * from this document, plan.repository.ts) gives the same view again.
  */
 export function terraformView(tf: Tf): Tf {
-  const changes = tf.resourceChanges.map((e) => resourceChange(e, tf.configuration));
+  const blocks = configuredBlocks(tf.configuration);
+  const changes = tf.resourceChanges.map((e) => resourceChange(e, blocks));
   const byAddress = new Map(changes.map((c) => [c.entry.address, c]));
   const planned = new Map(tf.plannedValues.resources.map((r) => [r.address, r]));
   // Every resource the plan leaves in place has a planned value, an imported one too; sorted by address as Terraform writes them.
@@ -262,7 +267,7 @@ export function terraformView(tf: Tf): Tf {
   });
   return {
     ...tf,
-    resourceDrift: tf.resourceDrift.map((e) => resourceChange(e, tf.configuration).entry),
+    resourceDrift: tf.resourceDrift.map((e) => resourceChange(e, blocks).entry),
     resourceChanges: changes.map((c) => c.entry),
     outputChanges: outputChanges as unknown as Tf["outputChanges"],
     plannedValues: { outputs: outputs as Tf["plannedValues"]["outputs"], resources },
@@ -277,11 +282,11 @@ export function terraformView(tf: Tf): Tf {
 function relevantAttributes(tf: Tf): Array<{ resource: string; attribute: string[] }> {
   const root = (tf.configuration.root_module ?? {}) as Obj;
   const outputs = (root.outputs ?? {}) as Record<string, Obj>;
-  const resources = ((root.resources ?? []) as Obj[]).filter((r) => r.mode === "managed" || r.mode === "data");
+  const resources = new Map(((root.resources ?? []) as Obj[]).map((r) => [r.address as string, r]));
   const refsOf = (exprs: unknown[]): string[] =>
     exprs.flatMap((e) => (e && typeof e === "object" && Array.isArray((e as Obj).references) ? ((e as Obj).references as string[]) : []));
   const resourceRefs = (address: string): string[] => {
-    const r = resources.find((x) => x.address === address.replace(/\[[^\]]*\]$/, ""));
+    const r = resources.get(blockOf(address));
     return r ? refsOf(Object.values((r.expressions ?? {}) as Obj)) : [];
   };
   const pending: string[] = [];
