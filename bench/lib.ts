@@ -202,9 +202,9 @@ export function cycle(xs: string[]): () => string {
   return () => xs[i++ % xs.length];
 }
 
-/** CPU seconds (user + system) a process has used so far. */
-export function cpuSecondsOf(pid: number): number {
-  const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+/** CPU seconds (user + system) a process — or one of its threads, `tid` — has used so far. */
+export function cpuSecondsOf(pid: number, tid?: number): number {
+  const f = readFileSync(tid === undefined ? `/proc/${pid}/stat` : `/proc/${pid}/task/${tid}/stat`, "utf8").split(") ")[1].split(" ");
   return (Number(f[11]) + Number(f[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
 }
 
@@ -261,6 +261,39 @@ async function load(name: string, urls: string[], token: string, pick: () => str
   times.sort((a, b) => a - b);
   const round = (x: number) => Math.round(x * 100) / 100;
   return { name, rps: r.requests.average, p50: round(percentile(times, 50)), p99: round(percentile(times, 99)), errors: r.errors + r.timeouts, non2xx: r.non2xx, total: r.requests.total };
+}
+
+export interface SteadyRow {
+  p50: number;
+  p99: number;
+  max: number;
+  total: number;
+  errors: number;
+  non2xx: number;
+}
+
+/**
+ * A steady `POST /v1/verify` load: `rate` requests per second over `connections` connections, i.e.
+ * latency at a rate the server can serve (not its ceiling). Percentiles from each response's own time.
+ */
+export async function steadyLoad(url: string, token: string, pick: () => string, duration: number, rate: number, connections: number): Promise<SteadyRow> {
+  const times: number[] = [];
+  const instance = autocannon({
+    url: url + "/v1/verify",
+    method: "POST",
+    connections,
+    overallRate: rate,
+    duration,
+    headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+    requests: [{ method: "POST", setupRequest: (req: Record<string, unknown>) => ({ ...req, body: `{"key":"${pick()}"}` }) }],
+  });
+  instance.on("response", (_client: unknown, status: number, _bytes: number, ms: number) => {
+    if (status >= 200 && status < 300) times.push(ms);
+  });
+  const r = await instance;
+  times.sort((a, b) => a - b);
+  const round = (x: number) => Math.round(x * 100) / 100;
+  return { p50: round(percentile(times, 50)), p99: round(percentile(times, 99)), max: round(times[times.length - 1] ?? 0), total: r.requests.total, errors: r.errors + r.timeouts, non2xx: r.non2xx };
 }
 
 /**

@@ -6,7 +6,8 @@
  *   BENCH_PHASES=galera,store-size npm run bench    (some phases only)
  *
  * Phases: `http` (verify hot path vs bare Express and a naive verifier), `stacks` (plan/apply up to
- * 10,000 keys), `galera` (replicas on a 3-node Galera cluster vs one MariaDB; bench/galera.ts),
+ * 10,000 keys), `busy` (verify p99 on a replica while it plans 10,000 keys vs idle; bench/busy.ts,
+ * BENCH_BUSY_RATE / BENCH_BUSY_CONNECTIONS set its steady load), `galera` (replicas on a 3-node Galera cluster vs one MariaDB; bench/galera.ts),
  * `store-size` (verify with 1,000 vs 1,000,000 keys in the store; bench/store-size.ts).
  *
  * Environment: KEYFORM_BENCH_MYSQL_URL (default mysql://root@127.0.0.1:3306), BENCH_DURATION (seconds per
@@ -22,13 +23,14 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, release, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
+import { busyPhase } from "./busy";
 import { galeraPhase } from "./galera";
 import { httpPhase } from "./http";
 import { children, CONNECTIONS, createDatabase, DURATION, httpTable, ROOT, serverVersion, targetLines, VALID_KEYS, WARMUP, type Target } from "./lib";
 import { stacksPhase } from "./stacks";
 import { storeSizePhase } from "./store-size";
 
-const ALL_PHASES = ["http", "stacks", "galera", "store-size"];
+const ALL_PHASES = ["http", "stacks", "busy", "galera", "store-size"];
 const PHASES = (process.env.BENCH_PHASES ?? ALL_PHASES.join(",")).split(",").map((p) => p.trim());
 const PROFILING = !!(process.env.BENCH_ONLY_VALID || process.env.BENCH_KEYFORM_NODE_FLAGS);
 
@@ -85,6 +87,12 @@ async function main(): Promise<void> {
         process.exitCode = 1;
       }
     };
+    await guarded("busy", async () => {
+      const z = await busyPhase(tmp);
+      results.busy = z.result;
+      add("busy", z.targets);
+      lines.push("", ...z.lines);
+    });
     await guarded("galera", async () => {
       const g = await galeraPhase(tmp);
       results.galera = g.results;

@@ -9,4 +9,5 @@ export * from "../core/schema/api-key.schema";
 export * from "../core/schema/attribute-schema";
 export { toTerraformProviderSchema, toTerraformBlock, toTerraformAttribute } from "../core/schema/terraform-schema";
 export type { TerraformProviderSchemaJson, TerraformBlockJson, TerraformAttributeJson, TerraformTypeJson } from "../core/schema/terraform-schema";
-export { validateArguments, SchemaValidation } from "./validate";
+export { validateArguments, argumentViolations, SchemaValidation } from "./validate";
+export type { ArgumentViolation } from "../core/schema/argument-check";

@@ -1,45 +1,33 @@
 import type { IValidation } from "constructs";
 import { Token } from "cdktf";
-import type { AttributeSchema, AttributeValidation, BlockSchema } from "../core/schema/attribute-schema";
+import type { BlockSchema } from "../core/schema/attribute-schema";
 import { argumentsOf } from "../core/schema/attribute-schema";
-import { checkRule } from "../core/schema/attribute-rules";
-
+import { checkArguments, type ArgumentViolation } from "../core/schema/argument-check";
+import { resolveExpiry } from "../core/keys/expiry";
 
 /**
  * Checks the literal argument values of one block (keyed by Terraform name, as `synthesizeAttributes`
  * returns them) against its schema. Tokens (references, variables, iterator values) are left to the
- * plan, which sees their values; so are rules that depend on the server (limits, expiry policy, whether
- * `expires_at` is still in the future).
+ * plan, which sees their values; so are rules that depend on the server (limits, expiry policy).
  */
 export function validateArguments(schema: BlockSchema, values: Record<string, unknown>): string[] {
-  const errors: string[] = [];
-  const isSet = (tfName: string) => values[tfName] !== undefined && values[tfName] !== null;
-  for (const attribute of argumentsOf(schema)) {
-    const value = values[attribute.tfName];
-    if (value === undefined || value === null) {
-      if (attribute.required) errors.push(`${attribute.tfName} is required`);
-      continue;
-    }
-    errors.push(...checkValue(attribute, value));
-    for (const other of attribute.conflictsWith ?? []) {
-      // Report each conflicting pair once.
-      if (attribute.tfName < other && isSet(other)) errors.push(`${attribute.tfName} conflicts with ${other}: set only one`);
-    }
+  return checkArguments(schema, values, { deferred }).map((v) => v.message);
+}
+
+/**
+ * The same check as violations (code and argument, as keyform's REST API and reconciler name them),
+ * plus, given the time, the rule that needs a clock: an `expires_at` being set must lie in the future
+ * (a date past at synth is past at every later plan).
+ */
+export function argumentViolations(schema: BlockSchema, values: Record<string, unknown>, now?: number): ArgumentViolation[] {
+  const out = checkArguments(schema, values, { deferred });
+  const at = values.expires_at;
+  const judgesExpiry = argumentsOf(schema).some((a) => a.tfName === "expires_at");
+  if (now !== undefined && judgesExpiry && typeof at === "string" && !deferred(at) && !out.some((v) => v.field === "expires_at")) {
+    const r = resolveExpiry({ expires_at: at }, null, now);
+    if (!r.ok) out.push({ ...r.violation, field: "expires_at", message: r.violation.detail.replace(/\.$/, "") });
   }
-  for (const group of schema.exactlyOneOf ?? []) {
-    const set = group.filter(isSet);
-    if (set.length !== 1) errors.push(`exactly one of ${group.join(", ")} must be set${set.length ? ` (got ${set.join(", ")})` : ""}`);
-  }
-  for (const rule of schema.forbiddenWhen ?? []) {
-    if (values[rule.attribute] !== rule.equals) continue;
-    for (const forbidden of rule.forbids.filter(isSet)) {
-      errors.push(`${forbidden} must not be set when ${rule.attribute} is "${rule.equals}": ${rule.reason}`);
-    }
-  }
-  for (const rule of schema.requiredWith ?? []) {
-    if (isSet(rule.attribute) && !isSet(rule.requires)) errors.push(`${rule.attribute} needs ${rule.requires}`);
-  }
-  return errors;
+  return out;
 }
 
 /**
@@ -50,46 +38,18 @@ function deferred(value: unknown): boolean {
   return Token.isUnresolved(value) || (typeof value === "string" && value.includes("${"));
 }
 
-function checkValue(attribute: AttributeSchema, value: unknown): string[] {
-  if (deferred(value)) return [];
-  const name = attribute.tfName;
-  if (attribute.type === "list(string)") {
-    if (!Array.isArray(value)) return [`${name} must be a list of strings`];
-    const errors: string[] = [];
-    value.forEach((element, i) => {
-      if (typeof element !== "string" && !deferred(element)) errors.push(`${name}[${i}] ${JSON.stringify(element)} must be a string`);
-    });
-    for (const rule of attribute.validations) {
-      if (rule.kind === "max_items") {
-        if (value.length > rule.max) errors.push(`${name} has ${value.length} elements; at most ${rule.max} are allowed`);
-        continue;
-      }
-      value.forEach((element, i) => {
-        if (typeof element !== "string" || deferred(element)) return;
-        const problem = checkRule(rule, element);
-        if (problem) errors.push(`${name}[${i}] ${JSON.stringify(element)} ${problem}`);
-      });
-    }
-    return errors;
-  }
-  if (attribute.type === "number") {
-    return typeof value === "number" ? [] : [`${name} must be a number`];
-  }
-  if (typeof value !== "string") return [`${name} must be a string`];
-  return attribute.validations.flatMap((rule) => {
-    const problem = checkRule(rule, value);
-    return problem ? [`${name} ${JSON.stringify(value)} ${problem}`] : [];
-  });
-}
-
-/** A construct validation that checks a block's literal arguments when the app is synthesized. */
+/**
+ * A construct validation that checks a block's literal arguments when the app is synthesized. Each error
+ * ends with the code and argument keyform's server would name: `[VALIDATION_FAILED @ name]`.
+ */
 export class SchemaValidation implements IValidation {
   constructor(
     private readonly schema: BlockSchema,
     private readonly values: () => Record<string, unknown>,
+    private readonly now: () => number = Date.now,
   ) {}
 
   validate(): string[] {
-    return validateArguments(this.schema, this.values()).map((e) => `${this.schema.typeName}: ${e}`);
+    return argumentViolations(this.schema, this.values(), this.now()).map((v) => `${this.schema.typeName}: ${v.message} [${v.code} @ ${v.field}]`);
   }
 }

@@ -1,6 +1,6 @@
 import { causeOf, KeyformError } from "./errors";
 import type {
-  AccountView, CreateKeyBody, ImportKeyBody, KeyView, KeyWithSecret, ListKeysQuery, PatchKeyBody, RegenerateKeyBody, VerifyResult,
+  AccountView, CreateKeyBody, ImportKeyBody, KeyList, KeyView, KeyWithSecret, ListKeysQuery, PatchKeyBody, RegenerateKeyBody, RevokeAllResult, VerifyResult,
 } from "./types";
 
 export interface KeyformClientOptions {
@@ -88,7 +88,7 @@ export class KeyformClient {
     return (await this.request<{ key: KeyView }>("POST", `${keysPath(account)}/import`, body)).key;
   }
 
-  listKeys(account: string, q: ListKeysQuery = {}): Promise<{ keys: KeyView[]; next_cursor: string | null }> {
+  listKeys(account: string, q: ListKeysQuery = {}): Promise<KeyList> {
     const qs = new URLSearchParams(Object.entries(q).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)])).toString();
     return this.request("GET", `${keysPath(account)}${qs ? `?${qs}` : ""}`);
   }
@@ -107,7 +107,7 @@ export class KeyformClient {
   async findActiveKeyByName(account: string, name: string): Promise<KeyView | null> {
     let cursor: string | null = null;
     do {
-      const page: { keys: KeyView[]; next_cursor: string | null } = await this.listKeys(account, { status: "active", limit: 1000, ...(cursor ? { cursor } : {}) });
+      const page: KeyList = await this.listKeys(account, { status: "active", limit: 1000, ...(cursor ? { cursor } : {}) });
       const hit = page.keys.find((k) => k.name === name);
       if (hit) return hit;
       cursor = page.next_cursor;
@@ -133,7 +133,7 @@ export class KeyformClient {
   }
 
   /** Incident response: revokes every key of the account this token may revoke. */
-  revokeAll(account: string): Promise<{ revoked: number; left: number }> {
+  revokeAll(account: string): Promise<RevokeAllResult> {
     return this.request("POST", `${keysPath(account)}/revoke-all`, {});
   }
 }

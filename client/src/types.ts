@@ -1,37 +1,34 @@
-/** The shapes of keyform's REST API (v1) the client sends and receives. */
+/**
+ * The shapes of keyform's REST API (v1) the client sends and receives. Answers are the types of the
+ * schemas the server declares on its routes (api-schemas.ts, documented in /openapi.json); request
+ * bodies are written out here (the server's request schemas use core's rules, which this package does
+ * not import).
+ */
+import type { Static } from "@sinclair/typebox";
+import type {
+  AccountViewSchema, ApplyResultSchema, AuditLogSchema, KeyListSchema, KeyStatusSchema, KeyTypeSchema, KeyViewSchema, KeyWithSecretSchema,
+  KeyWithUsageSchema, PlanViewSchema, ProblemSchema, RevokeAllResultSchema, SecretFormatsSchema, StackDetailSchema, StackListSchema,
+  VerifyCodeSchema, VerifyResultSchema,
+} from "./api-schemas";
 
-export type KeyType = "live" | "temp" | "legacy";
-export type KeyStatus = "active" | "expired" | "revoked" | "exhausted";
-
-export interface KeyView {
-  id: string;
-  account: string;
-  name: string;
-  type: KeyType;
-  masked: string;
-  scopes: string[];
-  status: KeyStatus;
-  created_at: string;
-  expires_in: string | null;
-  expires_at: string | null;
-  last_used_at: string | null;
-  uses: number;
-  remaining_uses: number | null;
-  managed_by_stack: string | null;
-  managed_by_stack_owner: string | null;
-}
-
-export interface SecretFormats {
-  shell: string;
-  base64: string;
-  kubernetes: string;
-}
-
-export interface KeyWithSecret {
-  key: KeyView;
-  secret: string;
-  formats: SecretFormats;
-}
+export type KeyType = Static<typeof KeyTypeSchema>;
+export type KeyStatus = Static<typeof KeyStatusSchema>;
+export type KeyView = Static<typeof KeyViewSchema>;
+export type SecretFormats = Static<typeof SecretFormatsSchema>;
+export type KeyWithSecret = Static<typeof KeyWithSecretSchema>;
+export type KeyList = Static<typeof KeyListSchema>;
+export type KeyWithUsage = Static<typeof KeyWithUsageSchema>;
+export type RevokeAllResult = Static<typeof RevokeAllResultSchema>;
+export type VerifyCode = Static<typeof VerifyCodeSchema>;
+export type VerifyResult = Static<typeof VerifyResultSchema>;
+export type AccountView = Static<typeof AccountViewSchema>;
+export type AuditLog = Static<typeof AuditLogSchema>;
+export type PlanView = Static<typeof PlanViewSchema>;
+export type ApplyResult = Static<typeof ApplyResultSchema>;
+export type StackList = Static<typeof StackListSchema>;
+export type StackDetail = Static<typeof StackDetailSchema>;
+/** An error answer (application/problem+json). */
+export type Problem = Static<typeof ProblemSchema>;
 
 export interface CreateKeyBody {
   name: string;
@@ -69,28 +66,4 @@ export interface ListKeysQuery {
   type?: KeyType;
   limit?: number;
   cursor?: string;
-}
-
-export type VerifyCode = "VALID" | "MALFORMED" | "NOT_FOUND" | "EXPIRED" | "USAGE_EXCEEDED" | "INSUFFICIENT_SCOPES";
-
-export interface VerifyResult {
-  valid: boolean;
-  code: VerifyCode;
-  key_id?: string;
-  account?: string;
-  type?: KeyType;
-  scopes?: string[];
-  expires_at?: string | null;
-  remaining_uses?: number | null;
-}
-
-export interface AccountView {
-  id: string;
-  name: string | null;
-  key_limit: number;
-  max_expiry: string | null;
-  temp_key_cap: number;
-  active_keys: number;
-  active_temp_keys: number;
-  created_at: string;
 }

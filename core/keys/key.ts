@@ -2,7 +2,6 @@
 export type SecretType = "live" | "temp";
 export type KeyType = SecretType | "legacy";
 export type KeyStatus = "active" | "expired" | "revoked" | "exhausted";
-export const KEY_STATUSES: readonly KeyStatus[] = ["active", "expired", "revoked", "exhausted"];
 export const KEY_TYPES: readonly KeyType[] = ["live", "temp", "legacy"];
 
 /** The fields a key's status depends on (epoch ms). */

@@ -30,6 +30,14 @@ export interface KeyRequestContext {
   now: number;
 }
 
+/** A legacy (UUID) key is imported, never created: the refusal every path gives a request to create one. */
+export function legacyViolation(): Violation & { field: string } {
+  return {
+    code: ErrorCode.LEGACY_KEYS_CANNOT_BE_CREATED, summary: "Legacy keys cannot be created", field: "type",
+    detail: "Legacy (UUID) keys are imported and verified, never generated: import the existing key (POST …/keys/import, then an import block), or use type \"live\".",
+  };
+}
+
 /**
  * Every rule on what a key may be — type, name, expiry within the account's policy, scopes, rotation —
  * for every path that makes or changes one (REST, the reconciler's plan and apply, the Terraform
@@ -39,10 +47,7 @@ export function checkKeyRequest(req: KeyRequest, ctx: KeyRequestContext): { viol
   const violations: Violation[] = [];
   let expiry: ResolvedExpiry | null = null;
   if (ctx.creating && !ctx.importing && req.type === "legacy") {
-    violations.push({
-      code: ErrorCode.LEGACY_KEYS_CANNOT_BE_CREATED, summary: "Legacy keys cannot be created", field: "type",
-      detail: "Legacy (UUID) keys are imported and verified, never generated: import the existing key (POST …/keys/import, then an import block), or use type \"live\".",
-    });
+    violations.push(legacyViolation());
   }
   if (req.name !== undefined) {
     const v = nameViolation(req.name);

@@ -87,12 +87,6 @@ export function computedOf(schema: BlockSchema): AttributeSchema[] {
   return schema.attributes.filter((a) => a.computed);
 }
 
-export function attributeByTfName(schema: BlockSchema, tfName: string): AttributeSchema {
-  const found = schema.attributes.find((a) => a.tfName === tfName);
-  if (!found) throw new Error(`${schema.typeName} has no attribute ${tfName}`);
-  return found;
-}
-
 // ---- type-level views, so the constructs' Config interfaces can be checked against a schema ----
 
 type Attr<S extends BlockSchema> = S["attributes"][number];

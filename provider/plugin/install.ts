@@ -88,7 +88,7 @@ interface CommandIO {
 
 /**
  * `keyform provider install [--version V] [--home DIR] [--dev-overrides]`, for the keyform CLI to mount:
- * `registerProviderCommands(program, io, run)` next to the other `register*` calls in server/cli/main.ts.
+ * `registerProviderCommands(program, io, run)` with the other commands in server/cli/commands/index.ts.
  */
 export function registerProviderCommands(program: Command, io: CommandIO, run: (fn: () => Promise<number | void>) => void): void {
   const provider = program.command("provider").description("The keyform Terraform provider (terraform-provider-keyform)");

@@ -31,5 +31,3 @@ export const AuditQuery = Type.Object(
   },
   { additionalProperties: false },
 );
-
-export const AccountParams = Type.Object({ account: Type.String({ pattern: "^[a-z0-9-]{1,64}$" }) });

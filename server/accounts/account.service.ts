@@ -1,3 +1,4 @@
+import type { AccountView, AuditLog } from "../../client/src/types";
 import type { AuditRepository } from "../audit/audit.repository";
 import { actorOf, authorize } from "../auth/principal";
 import type { Settings } from "../config";
@@ -32,7 +33,7 @@ export class AccountService {
     private readonly clock: () => number,
   ) {}
 
-  private async view(a: Account, now: number) {
+  private async view(a: Account, now: number): Promise<AccountView> {
     const counts = await this.keys.countActive(a.id, now);
     return {
       id: a.id,
@@ -91,14 +92,15 @@ export class AccountService {
     return { account: await this.view(updated, now) };
   }
 
-  async auditLog(ctx: CallContext, id: string, q: { limit?: number; before?: number }) {
+  async auditLog(ctx: CallContext, id: string, q: { limit?: number; before?: number }): Promise<AuditLog> {
     authorize(ctx.principal, { do: "account.read", account: id });
     if (!(await this.accounts.find(id))) throw new AppError(ErrorCode.NOT_FOUND, `Account ${id} not found`);
     const limit = q.limit ?? 100;
     const events = await this.audit.list(id, limit, q.before);
     return {
-      events: events.map((e) => ({ id: e.id, at: new Date(e.at).toISOString(), actor: e.actor, action: e.action, target: e.target, source: e.source, details: e.details })),
-      next_before: events.length === limit ? events[events.length - 1].id : null,
+      // Events read back always have their id (only a new one, not yet inserted, lacks it).
+      events: events.map((e) => ({ id: e.id!, at: new Date(e.at).toISOString(), actor: e.actor, action: e.action, target: e.target, source: e.source, details: e.details })),
+      next_before: events.length === limit ? events[events.length - 1].id! : null,
     };
   }
 }

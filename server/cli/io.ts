@@ -12,6 +12,9 @@ export interface CliIO {
 
 export { CliError } from "./cli-error";
 
+/** Runs a command's action; its result is the exit code (undefined: 0). Each command's `register` gets it from `main`. */
+export type RunCommand = (fn: () => Promise<number | void>) => void;
+
 /**
  * Prints text for a person: line feeds and tabs kept, every other control character shown as
  * `\u001b`-style notation (see safe-text). Callers put untrusted names through `quoted`/`safeLine`

@@ -1,10 +1,7 @@
 #!/usr/bin/env node
 import { Command, CommanderError } from "commander";
-import { registerKeys } from "./commands/keys";
-import { registerServe } from "./commands/serve";
-import { registerVerify } from "./commands/verify";
-import { registerExtraCommands } from "./commands/extra";
-import { packageVersion, registerProviderCommands } from "../../provider/plugin/install";
+import { registerCommands } from "./commands";
+import { packageVersion } from "../../provider/plugin/install";
 import { CliError, errorMessage, type CliIO } from "./io";
 import { safeText } from "../reconciler/render/safe-text";
 
@@ -18,11 +15,7 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
     .version(packageVersion(), "-V, --version", "print keyform's version")
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout.write(safeText(s)), writeErr: (s) => io.stderr.write(safeText(s)) });
-  registerServe(program, io, setExit);
-  registerKeys(program, io, run);
-  registerVerify(program, io, run);
-  registerExtraCommands(program, io, run);
-  registerProviderCommands(program, io, run);
+  registerCommands(program, io, run, setExit);
   try {
     await program.parseAsync(argv, { from: "user" });
     return await pending;

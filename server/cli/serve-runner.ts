@@ -13,7 +13,8 @@ import { quoted } from "../reconciler/render/safe-text";
 import { extendServices } from "../extensions";
 import { answerClientErrors } from "../http/client-error";
 
-interface ServeOptions {
+/** `keyform serve`'s options. */
+export interface ServeOptions {
   port: string;
   host: string;
   databaseUrl?: string;

@@ -21,10 +21,6 @@ export class AppError extends Error {
   }
 }
 
-export const notFound = (what: string) => new AppError(ErrorCode.NOT_FOUND, `${what} not found`);
-export const validationFailed = (errors: FieldError[], detail = "The request is invalid.") =>
-  new AppError(ErrorCode.VALIDATION_FAILED, detail, { errors });
-
 /** A core rule's refusal as the REST error: same code, same words, the argument as the field. */
 export function violationError(v: Violation): AppError {
   return new AppError(v.code, v.detail, v.field ? { errors: [{ field: `/${v.field}`, message: v.detail }] } : {});

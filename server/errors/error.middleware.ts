@@ -2,7 +2,7 @@ import type { ServerResponse } from "node:http";
 import type { NextFunction, Request, Response } from "express";
 import type { Logger } from "pino";
 import { AppError } from "./app-error";
-import { RawJson, type StreamedJson } from "../http/route";
+import { RawJson, type StreamedJson } from "../json/raw-json";
 import { ErrorCode, ERROR_CODES } from "./error-code";
 import { isStoreUnavailable } from "../store/driver-errors";
 

@@ -1,7 +1,8 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Request, Response } from "express";
 import type { AuthService } from "../auth/auth.service";
-import { RawJson, type RouteDef } from "./route";
+import { RawJson } from "../json/raw-json";
+import type { RouteDef } from "./route";
 import { authenticateRequest, clientAddress, isPlainJson, readPlainJson, routeRunner, type TrustProxy } from "./router";
 
 export interface FastLaneOptions {

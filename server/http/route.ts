@@ -25,7 +25,15 @@ export interface RouteDef<B extends TSchema = TSchema, Q extends TObject = TObje
   auth?: "required" | "none";
   body?: B;
   query?: Q;
+  /** The success status (default 200). */
   status?: number;
+  /**
+   * What the route answers, by status: the JSON body's schema, or `null` for no body (204). The success
+   * status must be here; problem answers need not be (every route shares the Problem schema), unless one
+   * carries more (422 PLAN_FAILED with its plan). `/openapi.json` documents these, and the tests validate
+   * real answers against them (test/support/response-check.ts).
+   */
+  responses: Readonly<Record<number, TSchema | null>>;
   /** Bigger body limit for this route (plan configs). */
   bodyLimit?: number;
   /**
@@ -44,28 +52,6 @@ export interface RouteDef<B extends TSchema = TSchema, Q extends TObject = TObje
 
 export function route<B extends TSchema, Q extends TObject>(def: RouteDef<B, Q>): RouteDef {
   return def as unknown as RouteDef;
-}
-
-/** Part of a RawJson body read while it is sent (e.g. inflated from storage): `byteLength` bytes of UTF-8 JSON. */
-export interface StreamedJson {
-  byteLength: number;
-  chunks(): AsyncIterable<Buffer>;
-}
-
-/**
- * A response body already serialized as JSON, in parts sent one after the other. For very large bodies
- * (a 10,000-key plan's Terraform JSON is tens of MB) that the server has serialized once already for
- * storage: the router writes strings in slices and streamed parts chunk by chunk, so no second copy of
- * the whole body is made.
- */
-export class RawJson {
-  readonly parts: Array<string | StreamedJson>;
-  /** Overrides the route's status (an error answer with a large body). */
-  status?: number;
-  contentType = "application/json; charset=utf-8";
-  constructor(...parts: Array<string | StreamedJson>) {
-    this.parts = parts;
-  }
 }
 
 const SLICE = 1 << 20;

@@ -5,9 +5,10 @@ import type { AuthService } from "../auth/auth.service";
 import type { Principal } from "../auth/principal";
 import { AppError } from "../errors/app-error";
 import { ErrorCode } from "../errors/error-code";
-import { RawJson, slices, type RouteDef, type StreamedJson } from "./route";
-import { parseJsonBody } from "./json-body";
-import { bodyValidator, queryValidator } from "./validate";
+import { parseJsonBody } from "../json/json-body";
+import { RawJson } from "../json/raw-json";
+import { bodyValidator, queryValidator } from "../json/validate";
+import { slices, type RouteDef } from "./route";
 import { STACK_NAME } from "../stacks/stack-name";
 
 const PARAM_PATTERNS: Record<string, RegExp> = {

@@ -72,5 +72,3 @@ export const ListKeysQuery = Type.Object(
   },
   { additionalProperties: false },
 );
-
-export const KeyIdParam = Type.String({ pattern: "^key_[0-9A-Za-z]{24}$" });

@@ -1,3 +1,4 @@
+import type { KeyList, KeyWithSecret, KeyWithUsage, RevokeAllResult } from "../../client/src/types";
 import type { EntityManager } from "typeorm";
 import type { Account } from "../accounts/account.entity";
 import type { AccountRepository } from "../accounts/account.repository";
@@ -63,7 +64,7 @@ export class KeyService {
     return key;
   }
 
-  async create(ctx: CallContext, accountId: string, input: CreateKeyInput) {
+  async create(ctx: CallContext, accountId: string, input: CreateKeyInput): Promise<KeyWithSecret> {
     authorize(ctx.principal, { do: "account.manage", account: accountId });
     const now = this.clock();
     const made = await this.store.write(async (tx) => {
@@ -91,7 +92,7 @@ export class KeyService {
     return { key: toKeyView(key, now) };
   }
 
-  async list(ctx: CallContext, accountId: string, q: ListKeysInput) {
+  async list(ctx: CallContext, accountId: string, q: ListKeysInput): Promise<KeyList> {
     authorize(ctx.principal, { do: "account.read", account: accountId });
     await this.requireAccount(accountId);
     const now = this.clock();
@@ -106,7 +107,7 @@ export class KeyService {
     };
   }
 
-  async get(ctx: CallContext, accountId: string, id: string) {
+  async get(ctx: CallContext, accountId: string, id: string): Promise<KeyWithUsage> {
     authorize(ctx.principal, { do: "account.read", account: accountId });
     const key = await this.requireKey(accountId, id);
     const now = this.clock();
@@ -149,7 +150,7 @@ export class KeyService {
     this.cache.invalidate([id]);
   }
 
-  async regenerate(ctx: CallContext, accountId: string, id: string, input: { grace_period?: string | number; secret?: string }) {
+  async regenerate(ctx: CallContext, accountId: string, id: string, input: { grace_period?: string | number; secret?: string }): Promise<KeyWithSecret> {
     authorize(ctx.principal, { do: "account.manage", account: accountId });
     const graceMs = graceMillis(input.grace_period);
     const now = this.clock();
@@ -165,7 +166,7 @@ export class KeyService {
   }
 
   /** Incident response: revokes every key of the account the caller may revoke, and says how many it left. */
-  async revokeAll(ctx: CallContext, accountId: string) {
+  async revokeAll(ctx: CallContext, accountId: string): Promise<RevokeAllResult> {
     authorize(ctx.principal, { do: "account.manage", account: accountId });
     const now = this.clock();
     const { ids, left } = await this.store.write(async (tx) => {

@@ -2,11 +2,12 @@ import { stringify } from "yaml";
 import { parseStackKey } from "../../core/stack-ref";
 import type { ApiKey } from "./key.entity";
 import { statusOf } from "../../core/keys/key";
+import type { KeyView } from "../../client/src/types";
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
 /** The public shape of a key: never its secret or hash. */
-export function toKeyView(k: ApiKey, now: number, pending: { uses: number; lastUsedAt: number | null } = { uses: 0, lastUsedAt: null }) {
+export function toKeyView(k: ApiKey, now: number, pending: { uses: number; lastUsedAt: number | null } = { uses: 0, lastUsedAt: null }): KeyView {
   const uses = k.uses + pending.uses;
   const lastUsedAt = pending.lastUsedAt !== null && (k.lastUsedAt === null || pending.lastUsedAt > k.lastUsedAt) ? pending.lastUsedAt : k.lastUsedAt;
   return {
@@ -28,7 +29,8 @@ export function toKeyView(k: ApiKey, now: number, pending: { uses: number; lastU
     managed_by_stack_owner: k.stack === null ? null : parseStackKey(k.stack).owner,
   };
 }
-export type KeyView = ReturnType<typeof toKeyView>;
+/** The API's KeyView (client/src/api-schemas.ts): what GET /v1/accounts/:account/keys/:id documents. */
+export type { KeyView };
 
 /** Kubernetes object names: lower case, `_` → `-`, DNS-1123 safe. */
 export function kubernetesName(name: string): string {

@@ -1,4 +1,5 @@
 import type { TSchema } from "@sinclair/typebox";
+import { API_SCHEMAS, ProblemSchema } from "../../client/src/api-schemas";
 import { ERROR_CODES, ErrorCode } from "../errors/error-code";
 import type { RouteDef } from "../http/route";
 
@@ -6,6 +7,24 @@ import type { RouteDef } from "../http/route";
 const plain = (schema: TSchema): Record<string, unknown> => JSON.parse(JSON.stringify(schema));
 
 type Json = Record<string, unknown>;
+
+/** The named response schemas (components/schemas), by identity. */
+const NAMES = new Map<unknown, string>(Object.entries(API_SCHEMAS).map(([name, schema]) => [schema, name]));
+
+/**
+ * A response schema as plain JSON Schema, with every named schema inside it (a KeyView in a key list, …)
+ * replaced by a $ref to components/schemas; `self` is the one being defined there.
+ */
+function withRefs(node: unknown, self?: unknown): unknown {
+  if (Array.isArray(node)) return node.map((n) => withRefs(n));
+  if (node === null || typeof node !== "object") return node;
+  const name = NAMES.get(node);
+  if (name !== undefined && node !== self) return { $ref: `#/components/schemas/${name}` };
+  return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, withRefs(v)]));
+}
+
+/** A route's response schema: a $ref when it is a named one, else inline (with $refs inside). */
+const responseSchema = (schema: TSchema): Json => withRefs(schema) as Json;
 
 export interface OpenApiOptions {
   version?: string;
@@ -50,26 +69,47 @@ function formatsOf(def: RouteDef): string[] {
   return values.filter((v): v is string => typeof v === "string" && v in FORMAT_MEDIA);
 }
 
+/** The status a route answers on success, and its declared body (undefined: none declared — a bug the tests catch). */
+export function successResponse(def: RouteDef): { status: number; schema: TSchema | null | undefined } {
+  const status = def.status ?? 200;
+  return { status, schema: def.responses[status] };
+}
+
 function responsesFor(def: RouteDef): Json {
-  const status = String(def.status ?? 200);
   const out: Json = {};
-  const response = (def as { response?: TSchema }).response;
-  const content: Json = { "application/json": { schema: response ? plain(response) : { type: "object" } } };
-  for (const f of formatsOf(def)) content[FORMAT_MEDIA[f]] = { schema: { type: "string", description: `With ?format=${f}.` } };
-  out[status] = status === "204" ? { description: "Done; no content." } : { description: def.summary, content };
-  out["400"] = { $ref: "#/components/responses/Problem" };
-  if (def.auth !== "none") {
-    out["401"] = { $ref: "#/components/responses/Problem" };
-    out["403"] = { $ref: "#/components/responses/Problem" };
+  const success = successResponse(def);
+  for (const [code, schema] of Object.entries(def.responses)) {
+    if (Number(code) >= 400) {
+      if (schema) out[code] = { description: schema.description ?? "An error.", content: { "application/problem+json": { schema: responseSchema(schema) } } };
+      continue;
+    }
+    if (schema === null) {
+      out[code] = { description: "Done; no content." };
+      continue;
+    }
+    const content: Json = { "application/json": { schema: responseSchema(schema) } };
+    if (Number(code) === success.status) {
+      for (const f of formatsOf(def)) content[FORMAT_MEDIA[f]] = { schema: { type: "string", description: `With ?format=${f}.` } };
+    }
+    out[code] = { description: Number(code) === success.status ? def.summary : (schema.description ?? def.summary), content };
   }
-  out["404"] = { $ref: "#/components/responses/Problem" };
+  if (success.schema === undefined) throw new Error(`${def.method.toUpperCase()} ${def.path} declares no response for its status ${success.status}`);
+  const problem = (code: string) => {
+    if (!(code in out)) out[code] = { $ref: "#/components/responses/Problem" };
+  };
+  problem("400");
+  if (def.auth !== "none") {
+    problem("401");
+    problem("403");
+  }
+  problem("404");
   if (def.method !== "get") {
     // Conflicts (NAME_TAKEN, KEY_LIMIT_REACHED, PLAN_STALE, STACK_LOCKED …) and policy refusals.
-    out["409"] = { $ref: "#/components/responses/Problem" };
-    out["422"] = { $ref: "#/components/responses/Problem" };
+    problem("409");
+    problem("422");
   }
-  if (def.body) out["413"] = { $ref: "#/components/responses/Problem" };
-  out["429"] = { $ref: "#/components/responses/Problem" };
+  if (def.body) problem("413");
+  problem("429");
   out.default = { $ref: "#/components/responses/Problem" };
   return out;
 }
@@ -140,7 +180,7 @@ export function buildOpenApiDocument(routes: readonly RouteDef[], opts: OpenApiO
         bearerAuth: { type: "http", scheme: "bearer", description: "The operator token or an account key." },
         apiKeyHeader: { type: "apiKey", in: "header", name: "x-api-key", description: "The same token, in the x-api-key header." },
       },
-      schemas: { Problem: problemSchema() },
+      schemas: componentSchemas(),
       responses: {
         Problem: {
           description: "An error, as RFC 9457 problem details.",
@@ -151,25 +191,16 @@ export function buildOpenApiDocument(routes: readonly RouteDef[], opts: OpenApiO
   };
 }
 
-function problemSchema(): Json {
-  return {
-    type: "object",
-    required: ["type", "title", "status", "code", "detail"],
-    properties: {
-      type: { type: "string" },
-      title: { type: "string" },
-      status: { type: "integer" },
-      code: {
-        type: "string",
-        enum: Object.values(ErrorCode),
-        description: Object.values(ErrorCode).map((c) => `${c}: ${ERROR_CODES[c].status}`).join(", "),
-      },
-      detail: { type: "string" },
-      request_id: { type: "string" },
-      errors: {
-        type: "array",
-        items: { type: "object", required: ["field", "message"], properties: { field: { type: "string" }, message: { type: "string" } } },
-      },
-    },
+/** components/schemas: the named response schemas; Problem's `code` lists every ErrorCode with its status. */
+function componentSchemas(): Record<string, Json> {
+  const out: Record<string, Json> = {};
+  for (const [name, schema] of Object.entries(API_SCHEMAS)) out[name] = withRefs(schema, schema) as Json;
+  const problem = out.Problem as { properties: Record<string, Json> };
+  if (!NAMES.has(ProblemSchema)) throw new Error("Problem is not a named schema");
+  problem.properties.code = {
+    ...problem.properties.code,
+    enum: Object.values(ErrorCode),
+    description: Object.values(ErrorCode).map((c) => `${c}: ${ERROR_CODES[c].status}`).join(", "),
   };
+  return out;
 }

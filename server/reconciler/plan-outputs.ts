@@ -7,8 +7,67 @@ import type {
   Diagnostic,
   KeyValues,
   OutputChangeEntry,
+  OutputExpression,
   PlannedOutput,
+  StateResource,
 } from "./reconciler.types";
+
+/** A reference's value where an output is evaluated: `known` false when it is not known (yet). */
+export interface OutputRefValue {
+  known: boolean;
+  value?: unknown;
+}
+
+/**
+ * keyform's one output evaluator: the value of an output expression, given each reference's value (at
+ * plan time, `planOutputs`; after an apply, `appliedOutputs`). Known only when every reference is known;
+ * a template's references are all read (the plan notes each one's sensitivity and change), a known
+ * null or absent value standing as "".
+ */
+export function evaluateOutput(e: OutputExpression, valueOf: (ref: AttributeRef) => OutputRefValue): OutputRefValue {
+  if (e.kind === "literal") return { known: true, value: e.value };
+  if (e.kind === "ref") return valueOf(e.ref);
+  let known = true;
+  let text = "";
+  for (const part of e.parts) {
+    if (typeof part === "string") {
+      text += part;
+      continue;
+    }
+    const r = valueOf(part);
+    known &&= r.known;
+    text += String(r.value ?? "");
+  }
+  return { known, value: text };
+}
+
+/** An output's value after an apply: `value` only where `available`. */
+export interface AppliedOutput {
+  name: string;
+  sensitive: boolean;
+  value?: unknown;
+  available: boolean;
+}
+
+/** Output values after an apply: secrets only for keys this apply created or regenerated. */
+export function appliedOutputs(outputs: PlannedOutput[], resources: StateResource[], secrets: Map<string, string>): AppliedOutput[] {
+  const byAddress = new Map(resources.map((r) => [r.address, r]));
+  const attr = (ref: AttributeRef, planned: PlannedOutput): OutputRefValue => {
+    if (ref.address.startsWith("data.")) return planned.known ? { known: true, value: planned.value } : { known: false };
+    if (ref.attribute === "secret") return secrets.has(ref.address) ? { known: true, value: secrets.get(ref.address) } : { known: false };
+    const r = byAddress.get(ref.address);
+    if (!r) return { known: false };
+    if (ref.attribute === "id") return { known: true, value: r.keyId };
+    if (ref.attribute === "account") return { known: true, value: r.account };
+    if (ref.attribute && ref.attribute in r.attributes) return { known: true, value: (r.attributes as Record<string, unknown>)[ref.attribute] };
+    return { known: false };
+  };
+  return outputs.map((o) => {
+    if (o.known) return { name: o.name, sensitive: o.sensitive, value: o.value, available: true };
+    const v = evaluateOutput(o.expression, (ref) => attr(ref, o));
+    return v.known ? { name: o.name, sensitive: o.sensitive, value: v.value, available: true } : { name: o.name, sensitive: o.sensitive, available: false };
+  });
+}
 
 interface RefValue {
   known: boolean;
@@ -97,31 +156,22 @@ export function planOutputs(
   for (const o of opts.destroy ? [] : desired.outputs) {
     declared.add(o.name);
     const e = o.expression;
-    let known = true;
     let withheld = false;
     let changed = false;
     let sensitiveSource = false;
     let skip = false;
-    let value: unknown;
-    const use = (ref: AttributeRef): RefValue | null => {
+    const use = (ref: AttributeRef): OutputRefValue => {
       const r = refValue(ref);
       if (!r) {
         skip = true;
-        return null;
+        return { known: true };
       }
-      known &&= r.known;
       withheld ||= r.withheld;
       changed ||= r.changed;
       sensitiveSource ||= r.sensitive;
       return r;
     };
-    if (e.kind === "literal") value = e.value;
-    else if (e.kind === "ref") value = use(e.ref)?.value;
-    else {
-      let text = "";
-      for (const part of e.parts) text += typeof part === "string" ? part : String(use(part)?.value ?? "");
-      value = text;
-    }
+    const { known, value } = evaluateOutput(e, use);
     if (skip) continue; // targeting left a referenced object out of this plan
     if (sensitiveSource && !o.sensitive) {
       diagnostics.push({

@@ -2,7 +2,9 @@ import { ErrorCode } from "../../core/errors";
 import { checkLimits } from "../../core/keys/limits";
 import { checkNames } from "../../core/keys/names";
 import { checkKeyRequest, type KeyRequest } from "../../core/keys/spec";
-import type { Violation } from "../../core/violation";
+import { quote, type Violation } from "../../core/violation";
+import { checkRule } from "../../core/schema/attribute-rules";
+import { ACCOUNT_RULE } from "../../core/schema/schema-parts";
 import type { PlanNode } from "./plan-resource";
 import { planSteps } from "./plan-steps";
 import type { CurrentState, Diagnostic, PlannedChange } from "./reconciler.types";
@@ -15,7 +17,8 @@ import type { CurrentState, Diagnostic, PlannedChange } from "./reconciler.types
  */
 export function checkPolicies(ordered: PlanNode[], changes: PlannedChange[], current: CurrentState, now: number): Diagnostic[] {
   const out: Diagnostic[] = [];
-  const report = (address: string | undefined, v: Violation) => out.push({ severity: "error", summary: v.summary, detail: v.detail, address, code: v.code });
+  const report = (address: string | undefined, v: Violation) =>
+    out.push({ severity: "error", summary: v.summary, detail: v.detail, address, code: v.code, ...(v.field ? { attribute: v.field } : {}) });
   const known = (account: string | null | undefined): account is string => !!account && Object.hasOwn(current.accounts, account) && !!current.accounts[account];
 
   for (const n of ordered) {
@@ -23,8 +26,11 @@ export function checkPolicies(ordered: PlanNode[], changes: PlannedChange[], cur
     if (!d || !n.desiredKey) continue;
     // Own properties only: an account named like an Object.prototype member ("constructor") is unknown too.
     if (!known(d.account)) {
-      if (d.account) report(n.address, { code: ErrorCode.NOT_FOUND, summary: "Unknown account", detail: `Account ${JSON.stringify(d.account)} does not exist (or is not visible to this token).` });
-      else report(n.address, { code: ErrorCode.VALIDATION_FAILED, summary: "Missing account", detail: `${n.address} has no account: set "account" on the resource or on its keyform provider block.` });
+      // A value that cannot be an account id is the configuration's error, whether or not such an account exists.
+      const problem = d.account ? checkRule(ACCOUNT_RULE, d.account) : null;
+      if (problem) report(n.address, { code: ErrorCode.VALIDATION_FAILED, summary: "Invalid account", field: "account", detail: `account ${quote(d.account!)} ${problem}.` });
+      else if (d.account) report(n.address, { code: ErrorCode.NOT_FOUND, summary: "Unknown account", field: "account", detail: `Account ${JSON.stringify(d.account)} does not exist (or is not visible to this token).` });
+      else report(n.address, { code: ErrorCode.VALIDATION_FAILED, summary: "Missing account", field: "account", detail: `${n.address} has no account: set "account" on the resource or on its keyform provider block.` });
       continue;
     }
     const key = n.desiredKey;
@@ -33,7 +39,8 @@ export function checkPolicies(ordered: PlanNode[], changes: PlannedChange[], cur
     // What the configuration asks of the key: arguments it sets (expiry as configured, to judge it as given).
     const req: KeyRequest = {
       type: key.type,
-      ...(sets("name") ? { name: key.name } : {}),
+      // A configuration without a name was refused by the parser already ("Missing required argument").
+      ...(sets("name") && d.args.name !== null ? { name: key.name } : {}),
       ...(sets("scopes") ? { scopes: key.scopes } : {}),
       ...(d.args.expires_in !== null && (sets("expires_in") || key.type === "temp") ? { expires_in: d.args.expires_in } : {}),
       ...(d.args.expires_at !== null && (sets("expires_at") || key.type === "temp") ? { expires_at: d.args.expires_at } : {}),

@@ -14,6 +14,8 @@ export interface Diagnostic {
   address?: string;
   /** The ErrorCode the key service would answer with for the same refusal (policy diagnostics). */
   code?: string;
+  /** The argument of the resource it is about (`expires_at`), when there is one: Terraform's attribute path. */
+  attribute?: string;
 }
 
 // ---------------------------------------------------------------- current (fetched by the caller)
@@ -208,9 +210,6 @@ export interface KeyValues {
   status: string | null;
   type: KeyTypeName;
 }
-
-/** Attribute names of KeyValues plus `secret`, i.e. the resource schema. */
-export type KeyAttribute = keyof KeyValues | "secret";
 
 export interface DesiredKey {
   name: string;

@@ -16,9 +16,10 @@ export abstract class ConfigBlockReader extends ConfigEvaluator {
 
   // ---------------------------------------------------------------- diagnostics
 
-  protected error(summary: string, detail: string, address?: string): void {
+  /** `about`: the code and argument of a refusal the other paths (REST, constructs, provider) name too. */
+  protected error(summary: string, detail: string, address?: string, about?: { code: string; attribute: string }): void {
     this.errorCount++;
-    this.record(address ? { severity: "error", summary, detail, address } : { severity: "error", summary, detail });
+    this.record({ severity: "error", summary, detail, ...(address ? { address } : {}), ...(about ?? {}) });
   }
 
   protected warning(summary: string, detail: string, address?: string): void {

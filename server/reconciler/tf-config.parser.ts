@@ -1,3 +1,4 @@
+import { ErrorCode } from "../../core/errors";
 import { compareAddresses, type Expr, ExpressionError, indexSuffix, parseAddress, parseExpression } from "./expression";
 import { quoted } from "./render/safe-text";
 import {
@@ -25,6 +26,9 @@ import type {
 } from "./reconciler.types";
 
 export { ARGUMENTS, ATTRIBUTES, RESOURCE_TYPE };
+
+/** A refusal of one argument's value, as the key operations, the constructs and the provider code it. */
+const invalid = (attribute: string) => ({ code: ErrorCode.VALIDATION_FAILED, attribute });
 
 /**
  * Reads Terraform JSON configuration (`cdk.tf.json` or a hand-written `*.tf.json`) into the keyform
@@ -285,7 +289,7 @@ class ConfigParser extends ConfigBlockReader {
       const v = args[arg];
       if (v === undefined || v === null) return null;
       if (typeof v !== "string") {
-        this.error("Incorrect attribute value type", `Inappropriate value for attribute "${arg}": string required.`, address);
+        this.error("Incorrect attribute value type", `Inappropriate value for attribute "${arg}": string required.`, address, invalid(arg));
         return null;
       }
       return v;
@@ -294,18 +298,18 @@ class ConfigParser extends ConfigBlockReader {
     if (args.scopes !== undefined && args.scopes !== null) {
       const v = args.scopes instanceof SetValue ? args.scopes.items : args.scopes;
       if (!Array.isArray(v) || v.some((s) => typeof s !== "string")) {
-        this.error("Incorrect attribute value type", 'Inappropriate value for attribute "scopes": list of string required.', address);
+        this.error("Incorrect attribute value type", 'Inappropriate value for attribute "scopes": list of string required.', address, invalid("scopes"));
       } else {
         scopes = v as string[];
       }
     }
     const type = str("type");
     if (type !== null && !["live", "temp", "legacy"].includes(type)) {
-      this.error("Invalid key type", `type must be "live" or "temp" (or "legacy" for an imported key), not ${quoted(excerpt(type))}.`, address);
+      this.error("Invalid key type", `type must be "live" or "temp" (or "legacy" for an imported key), not ${quoted(excerpt(type))}.`, address, invalid("type"));
     }
     const name = str("name");
     if (name === null && this.errorCount === errorsBefore) {
-      this.error("Missing required argument", 'The argument "name" is required, but no definition was found.', address);
+      this.error("Missing required argument", 'The argument "name" is required, but no definition was found.', address, invalid("name"));
     }
 
     let provider = "keyform";
@@ -322,7 +326,7 @@ class ConfigParser extends ConfigBlockReader {
     const providerAccount = providers.find((p) => p.key === provider)?.account ?? null;
     const account = str("account") ?? providerAccount;
     if (account === null) {
-      this.error("Missing account", `${address} has no "account" argument and its provider configuration (${provider}) sets none.`, address);
+      this.error("Missing account", `${address} has no "account" argument and its provider configuration (${provider}) sets none.`, address, invalid("account"));
     }
 
     const lifecycle = this.readLifecycle(body.lifecycle, address, deps);

@@ -3,14 +3,16 @@ import { parseStackKey } from "../../core/stack-ref";
 import type { AccountRepository } from "../accounts/account.repository";
 import { AppError } from "../errors/app-error";
 import { toAppError } from "../errors/error.middleware";
-import { parseJsonBody } from "../http/json-body";
-import { bodyValidator } from "../http/validate";
+import { parseJsonBody } from "../json/json-body";
+import { bodyValidator } from "../json/validate";
 import type { KeyRepository } from "../keys/key.repository";
 import type { EvaluationLimits } from "../reconciler/evaluation-limits";
 import { plan as computePlan, unevaluatedPlan } from "../reconciler/plan";
 import { planInputs } from "../reconciler/plan-inputs";
 import type { ApplierNeeds, DesiredConfig, Diagnostic, Plan, PlanOptions, PlanSummary, StackState } from "../reconciler/reconciler.types";
 import { parseConfig } from "../reconciler/tf-config.parser";
+import { renderPlanJson } from "../reconciler/render/plan-json";
+import { jsonChunks } from "../json/json-chunks";
 import { loadCurrentState } from "./current-state";
 import { encodePlanBody, type EncodedPlan, type PlanRecord, type PlanRepository } from "./plan.repository";
 import type { StackRepository } from "./stack.repository";
@@ -63,6 +65,11 @@ export function planRecord(stack: string, now: number, parsed: ParsedPlan, ticke
     id: ticket.id, stack, lineage: parsed.lineage, serial: parsed.serial, accounts: parsed.accounts, errored: p.errored, hasChanges: p.hasChanges,
     summary: summaryLine(p.summary), createdBy: ticket.createdBy, createdAt: now, expiresAt: ticket.expiresAt, appliedAt: null, appliedBy: null, applyResult: null,
   };
+}
+
+/** A plan encoded for storage with its Terraform JSON document, rendered here and stringified once (in chunks). */
+export function encodePlan(p: Plan): Promise<EncodedPlan> {
+  return encodePlanBody(p, jsonChunks(renderPlanJson(p)));
 }
 
 /**
@@ -123,7 +130,7 @@ export class PlanJob {
       p = evaluating(() => computePlan(desired, current, this.now, options));
       refuseOversizedAddresses(p);
     }
-    const encoded = await evaluatingAsync(() => encodePlanBody(p));
+    const encoded = await evaluatingAsync(() => encodePlan(p));
     const record = planRecord(this.stack, this.now, inputs, ticket, p);
     if (this.deps.plans) await this.deps.plans.insertEncoded(record, encoded);
     return { record, summary: p.summary, diagnostics: p.diagnostics, applier: p.applier, encoded, stored: !!this.deps.plans };

@@ -1,11 +1,10 @@
 import { once } from "node:events";
 import { promisify } from "node:util";
 import { createDeflateRaw, createInflateRaw, inflateRaw, type DeflateRaw } from "node:zlib";
-import { jsonChunks } from "../http/json-chunks";
-import type { StreamedJson } from "../http/route";
+import { jsonChunks } from "../json/json-chunks";
+import type { StreamedJson } from "../json/raw-json";
 import type { EntityManager } from "typeorm";
 import type { Plan } from "../reconciler/reconciler.types";
-import { renderPlanJson } from "../reconciler/render/plan-json";
 import type { Store } from "../store/store";
 
 type Row = Record<string, unknown>;
@@ -58,9 +57,10 @@ const PLAN_END = ";";
  * of the stored body (`storedJson`). The text is encoded and deflated chunk by chunk, each chunk
  * compressed on the libuv pool while the next one is serialized, in ~4 MB segments: a 25 MB plan is never
  * one string or Buffer. Stored as base64 segments joined by ",", the plan's own part (`{"plan":…`) in
- * segments of its own, followed by `PLAN_END`.
+ * segments of its own, followed by `PLAN_END`. `terraformJson` is the plan's Terraform JSON document, rendered by
+ * the caller (the repository stores and loads; it does not render): see `encodePlan` in plan-job.ts.
  */
-export async function encodePlanBody(plan: Plan, terraformJson: Iterable<string> = jsonChunks(renderPlanJson(plan))): Promise<EncodedPlan> {
+export async function encodePlanBody(plan: Plan, terraformJson: Iterable<string>): Promise<EncodedPlan> {
   const segments: Promise<Buffer>[] = [];
   let z: DeflateRaw | null = null;
   let size = 0;
@@ -211,15 +211,6 @@ function toPlan<P extends PlanSteps>(r: Row, plan: P | undefined): StoredPlan<P>
 /** Saved plans: written once by a plan, marked applied once by an apply. */
 export class PlanRepository {
   constructor(private readonly store: Store) {}
-
-  /**
-   * Stores a plan with its Terraform JSON document (`jsonChunks(renderPlanJson(p.plan))`); returns that
-   * document as stored, to be sent.
-   */
-  async insert(p: StoredPlan, terraformJson: Iterable<string> = jsonChunks(renderPlanJson(p.plan))): Promise<StreamedJson> {
-    const { plan, ...record } = p;
-    return this.insertEncoded(record, await encodePlanBody(plan, terraformJson));
-  }
 
   /** The Terraform JSON document of a stored plan's encoded body, to be sent. */
   document({ body, terraformStart, terraformBytes }: EncodedPlan): StreamedJson {

@@ -1,3 +1,4 @@
+import type { ApplyResult, PlanView, StackDetail, StackList } from "../../client/src/types";
 import { randomUUID } from "node:crypto";
 import type { AccountRepository } from "../accounts/account.repository";
 import type { AuditRepository } from "../audit/audit.repository";
@@ -14,18 +15,19 @@ import type { CallContext } from "../keys/key.service";
 import { toKeyView } from "../keys/key.view";
 import type { Metrics } from "../observability/metrics";
 import { unevaluatedPlan } from "../reconciler/plan";
-import type { Plan, PlannedOutput, StackState, StateResource } from "../reconciler/reconciler.types";
+import { appliedOutputs } from "../reconciler/plan-outputs";
+import type { Plan, StackState } from "../reconciler/reconciler.types";
 import { renderPlanJson } from "../reconciler/render/plan-json";
 import { problemRawJson } from "../errors/error.middleware";
-import { RawJson, type StreamedJson } from "../http/route";
+import { RawJson, type StreamedJson } from "../json/raw-json";
 import { renderPlanMarkdown } from "../reconciler/render/plan-markdown";
 import { renderPlanText } from "../reconciler/render/plan-text";
 import type { Store } from "../store/store";
 import { executePlan } from "./apply.executor";
-import { planRecord, type PlannedPlan, type PlanTicket } from "./plan-job";
+import { encodePlan, planRecord, type PlannedPlan, type PlanTicket } from "./plan-job";
 import type { PlanRunner } from "./plan-pool";
 import { PlanEvaluationFailure } from "./plan-worker.protocol";
-import { encodePlanBody, type PlanRecord, type PlanRepository, type PlanSteps, type StoredPlan } from "./plan.repository";
+import type { PlanRecord, PlanRepository, PlanSteps, StoredPlan } from "./plan.repository";
 import type { StackLock, StackRepository, StackRow } from "./stack.repository";
 import { parseStackKey, stackKey, type StackRef } from "../../core/stack-ref";
 import { renderTerraformState } from "./terraform-state";
@@ -112,15 +114,16 @@ export class StackService {
         if (!(err instanceof PlanEvaluationFailure)) throw err;
         // A new id: a worker stopped at the last moment may have stored its plan under the first one.
         const p = unevaluatedPlan(stack, now, {}, [err.diagnostic]);
-        return { record: planRecord(stack, now, parsed, ticket(), p), summary: p.summary, diagnostics: p.diagnostics, applier: p.applier, encoded: await encodePlanBody(p), stored: false };
+        return { record: planRecord(stack, now, parsed, ticket(), p), summary: p.summary, diagnostics: p.diagnostics, applier: p.applier, encoded: await encodePlan(p), stored: false };
       });
     } finally {
       session.release();
     }
   }
 
-  private planView(sp: StoredPlan) {
-    return { ...planHead(sp, sp.plan), terraform: renderPlanJson(sp.plan) };
+  private planView(sp: StoredPlan): PlanView {
+    // Terraform's document: its members are Terraform's (the schema names the top-level ones).
+    return { ...planHead(sp, sp.plan), terraform: renderPlanJson(sp.plan) as PlanView["terraform"] };
   }
 
   /** A stored plan the caller may act on; another owner's plan is "not found", like a missing one. */
@@ -181,7 +184,7 @@ export class StackService {
     }
   }
 
-  async apply(ctx: CallContext, id: string) {
+  async apply(ctx: CallContext, id: string): Promise<ApplyResult> {
     // The apply needs the plan's steps, not its Terraform JSON (most of a big plan's body).
     const sp = await this.requirePlan(ctx, id, "stack.apply", "steps");
     const now = this.clock();
@@ -195,7 +198,7 @@ export class StackService {
     try {
       const result = await this.store.write(async (tx) => {
         const outcome = await executePlan(tx, { keys: this.keys, accounts: this.accounts, ops: this.ops }, sp.plan, sp.stack, prior.serial > 0 ? prior.state : null, now, ctx.principal);
-        const outputs = evaluateOutputs(sp.plan.outputs, outcome.stateResources, outcome.secrets);
+        const outputs = appliedOutputs(sp.plan.outputs, outcome.stateResources, outcome.secrets);
         const state: StackState = {
           stack: parseStackKey(sp.stack).name, lineage: prior.lineage, serial: prior.serial + 1, resources: outcome.stateResources,
           outputs: Object.fromEntries(outputs.map((o) => [o.name, { sensitive: o.sensitive, value: o.sensitive ? null : (o.value ?? null) }])),
@@ -237,7 +240,7 @@ export class StackService {
     }
   }
 
-  async list(ctx: CallContext) {
+  async list(ctx: CallContext): Promise<StackList> {
     const p = ctx.principal;
     // Every owner's stacks for the operator; an account key sees its own account's (if it may read them).
     const owner = p.kind === "key" ? p.account : undefined;
@@ -262,7 +265,7 @@ export class StackService {
     return row;
   }
 
-  async get(ctx: CallContext, name: string, owner?: string) {
+  async get(ctx: CallContext, name: string, owner?: string): Promise<StackDetail> {
     const row = await this.requireStack(ctx, name, owner, "stack.read");
     const plans = await this.plans.listForStack(row.name, 20);
     return {
@@ -320,45 +323,4 @@ function staleError(): AppError {
 
 function lockedError(l: StackLock): AppError {
   return new AppError(ErrorCode.STACK_LOCKED, `The stack is locked by ${l.who} (${l.operation}) since ${new Date(l.createdAt).toISOString()}; lock ID ${l.id}.`, { lock: lockView(l) });
-}
-
-interface OutputValue {
-  name: string;
-  sensitive: boolean;
-  value?: unknown;
-  available: boolean;
-}
-
-/** Output values after an apply: secrets only for keys this apply created or regenerated. */
-export function evaluateOutputs(outputs: PlannedOutput[], resources: StateResource[], secrets: Map<string, string>): OutputValue[] {
-  const byAddress = new Map(resources.map((r) => [r.address, r]));
-  const attr = (ref: { address: string; attribute: string | null }, planned: PlannedOutput): { ok: boolean; value?: unknown } => {
-    if (ref.address.startsWith("data.")) return planned.known ? { ok: true, value: planned.value } : { ok: false };
-    if (ref.attribute === "secret") return secrets.has(ref.address) ? { ok: true, value: secrets.get(ref.address) } : { ok: false };
-    const r = byAddress.get(ref.address);
-    if (!r) return { ok: false };
-    if (ref.attribute === "id") return { ok: true, value: r.keyId };
-    if (ref.attribute === "account") return { ok: true, value: r.account };
-    if (ref.attribute && ref.attribute in r.attributes) return { ok: true, value: (r.attributes as Record<string, unknown>)[ref.attribute] };
-    return { ok: false };
-  };
-  return outputs.map((o) => {
-    if (o.known) return { name: o.name, sensitive: o.sensitive, value: o.value, available: true };
-    const e = o.expression;
-    if (e.kind === "literal") return { name: o.name, sensitive: o.sensitive, value: e.value, available: true };
-    if (e.kind === "ref") {
-      const v = attr(e.ref, o);
-      return { name: o.name, sensitive: o.sensitive, value: v.value, available: v.ok };
-    }
-    let text = "";
-    for (const part of e.parts) {
-      if (typeof part === "string") text += part;
-      else {
-        const v = attr(part, o);
-        if (!v.ok) return { name: o.name, sensitive: o.sensitive, available: false };
-        text += String(v.value);
-      }
-    }
-    return { name: o.name, sensitive: o.sensitive, value: text, available: true };
-  });
 }

@@ -1,7 +1,7 @@
+import type { Static } from "@sinclair/typebox";
+import type { VerifyCodeSchema, VerifyResultSchema } from "../../client/src/api-schemas";
 import { holdsScope, may } from "../../core/authorization";
 import { authorize, type Principal } from "../auth/principal";
-import { AppError } from "../errors/app-error";
-import { ErrorCode } from "../errors/error-code";
 import type { KeyResolver } from "../keys/key.resolver";
 import { statusOf } from "../../core/keys/key";
 import { type KeyRepository } from "../keys/key.repository";
@@ -14,16 +14,12 @@ export interface VerifyInput {
   scopes?: string[];
 }
 
-export interface VerifyResult {
-  valid: boolean;
-  code: VerifyCode;
-  key_id?: string;
-  account?: string;
-  type?: ApiKey["type"];
-  scopes?: string[];
-  expires_at?: string | null;
-  remaining_uses?: number | null;
-}
+/** The answer of POST /v1/verify, as its route declares it (client/src/api-schemas.ts), with the code as the enum. */
+export type VerifyResult = Omit<Static<typeof VerifyResultSchema>, "code"> & { code: VerifyCode };
+// The enum and the declared codes are the same set (this fails to compile otherwise).
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type Assert<T extends true> = T;
+export type VerifyCodesAreDeclared = Assert<Same<`${VerifyCode}`, Static<typeof VerifyCodeSchema>>>;
 
 export class VerifyService {
   constructor(

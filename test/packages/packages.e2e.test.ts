@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -44,7 +44,8 @@ describe("the packages, installed into a project of a user's own", () => {
   /** Starts a long-running process of the project and waits for `ready` in its output. */
   const start = (args: string[], extraEnv: NodeJS.ProcessEnv, ready: RegExp) =>
     new Promise<RegExpMatchArray>((res, rej) => {
-      const p = spawn(args[0], args.slice(1), { cwd: project, env: { ...env, ...extraEnv } });
+      // Its own process group: npx runs the bin through a shell, and stopping must reach all of them.
+      const p = spawn(args[0], args.slice(1), { cwd: project, env: { ...env, ...extraEnv }, detached: true });
       procs.push(p);
       let out = "";
       const onData = (d: Buffer) => {
@@ -64,9 +65,21 @@ describe("the packages, installed into a project of a user's own", () => {
     // The built packages (npm test builds first), packed as `npm publish` would.
     const packed = spawnSync("npm", ["pack", "--workspaces", "--include-workspace-root", "--ignore-scripts", "--pack-destination", packs], { cwd: ROOT, encoding: "utf8" });
     if (packed.status !== 0) throw new Error(`npm pack failed:\n${packed.stderr}`);
+    // better-sqlite3's install fetches a prebuilt binary from GitHub, which this machine cannot reach, and
+    // then compiles SQLite (minutes). prebuild-install also takes a local prebuild: the one this checkout
+    // already built, packed under the file name it looks for. (Without it the install still works, slowly.)
+    const prebuilds = join(work, "prebuilds");
+    mkdirSync(prebuilds);
+    const sqlite = JSON.parse(readFileSync(join(ROOT, "node_modules/better-sqlite3/package.json"), "utf8")) as { version: string };
+    const prebuilt = `better-sqlite3-v${sqlite.version}-node-v${process.versions.modules}-${process.platform}-${process.arch}.tar.gz`;
+    spawnSync("tar", ["-czf", join(prebuilds, prebuilt), "-C", join(ROOT, "node_modules/better-sqlite3"), "build/Release/better_sqlite3.node"]);
     env = {
+      npm_config_better_sqlite3_local_prebuilds: prebuilds,
       PATH: process.env.PATH, HOME: process.env.HOME, npm_config_cache: process.env.npm_config_cache, npm_config_nodedir: process.env.npm_config_nodedir,
       CHECKPOINT_DISABLE: "1", XDG_STATE_HOME: join(work, "state"),
+      // swagger-ui-dist's dependency @scarf/scarf reports installs from a postinstall script; without a
+      // route to its server that script waits for minutes. Its documented opt-out:
+      SCARF_ANALYTICS: "false",
     };
     writeFileSync(join(project, "package.json"), JSON.stringify({ name: "acme-infra", version: "1.0.0", private: true }));
     const tarballs = readdirSync(packs).map((f) => join(packs, f));
@@ -74,8 +87,18 @@ describe("the packages, installed into a project of a user's own", () => {
     if (install.code !== 0) throw new Error(`npm install in the scratch project failed:\n${install.stderr.slice(-4000)}`);
   }, 1_000_000);
 
-  afterAll(() => {
-    for (const p of procs) p.kill("SIGTERM");
+  afterAll(async () => {
+    await Promise.all(
+      procs.map((p) => new Promise<void>((res) => {
+        if (p.exitCode !== null || p.signalCode !== null) return res();
+        p.once("exit", () => res());
+        try {
+          process.kill(-p.pid!, "SIGTERM");
+        } catch {
+          res();
+        }
+      })),
+    );
     rmSync(work, { recursive: true, force: true });
   });
 

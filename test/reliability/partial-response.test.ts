@@ -1,4 +1,5 @@
 import { createServer, request, type Server } from "node:http";
+import { Type } from "@sinclair/typebox";
 import type { AddressInfo } from "node:net";
 import { createApp } from "../../server/app";
 import { DEFAULT_SETTINGS } from "../../server/config";
@@ -26,7 +27,7 @@ describe("a failure in the middle of a response", () => {
     services = buildServices(store, { ...DEFAULT_SETTINGS, adminToken: ADMIN_TOKEN }, createLogger({ destination: logs }));
     services.extraRoutes = [
       route({
-        method: "get", path: "/v1/test/half", tag: "test", summary: "Starts a response, then fails.",
+        method: "get", path: "/v1/test/half", tag: "test", summary: "Starts a response, then fails.", responses: { 200: Type.Object({ partial: Type.Unknown() }) },
         handler: async ({ res }) => {
           res.writeHead(200, { "content-type": "application/json", "content-length": "1000" });
           res.write('{"partial":');

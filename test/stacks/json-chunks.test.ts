@@ -1,4 +1,4 @@
-import { jsonChunks } from "../../server/http/json-chunks";
+import { jsonChunks } from "../../server/json/json-chunks";
 import { renderPlanJson } from "../../server/reconciler/render/plan-json";
 import { renderPlanText } from "../../server/reconciler/render/plan-text";
 import { fromPlanJson, type TerraformPlanDoc } from "../../server/stacks/plan.repository";

@@ -1,13 +1,14 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Writable } from "node:stream";
 import request from "supertest";
-import { createApp, type App } from "../../server/app";
+import { apiRoutes, createApp, type App } from "../../server/app";
 import { DEFAULT_SETTINGS, type Settings } from "../../server/config";
 import { buildServices, type Services } from "../../server/container";
 import { extendServices } from "../../server/extensions";
 import { createLogger } from "../../server/logging/logger";
 import type { Store } from "../../server/store/store";
 import { openStore, type StoreKind, type TestDatabase } from "./db";
+import { ResponseCheck } from "./response-check";
 import { SecretLedger } from "./secrets";
 
 export const ADMIN_TOKEN = "test-operator-token-0123456789";
@@ -27,6 +28,11 @@ export class LogCapture extends Writable {
 export interface HarnessOptions {
   settings?: Partial<Settings>;
   clock?: () => number;
+  /**
+   * Check every answer against what its route declares (test/support/response-check.ts); `close()`
+   * fails on any mismatch. On by default; off only for a test that must send what no route declares.
+   */
+  checkResponses?: boolean;
 }
 
 /** A real app on a real, private database, with typed helpers for the common requests. */
@@ -34,6 +40,9 @@ export class Harness {
   readonly logs = new LogCapture();
   /** Every secret the app returned; `close()` asserts none of them reached the logs. */
   readonly secrets = new SecretLedger();
+  /** Answers that were not what their route declares (see HarnessOptions.checkResponses). */
+  readonly responseMismatches: string[] = [];
+  responseCheck: ResponseCheck | null = null;
   services!: Services;
   app!: App;
   store!: Store;
@@ -48,13 +57,26 @@ export class Harness {
     h.db = db;
     const settings: Settings = { ...DEFAULT_SETTINGS, adminToken: ADMIN_TOKEN, authFailureLimit: 1000, ...opts.settings };
     h.services = extendServices(buildServices(store, settings, createLogger({ destination: h.logs, level: "debug" }), opts.clock));
-    h.app = recordSecretsOf(createApp(h.services), h.secrets);
+    if (opts.checkResponses !== false) h.responseCheck = new ResponseCheck(apiRoutes(h.services));
+    h.app = recordSecretsOf(createApp(h.services), h.secrets, (req, res, body) => {
+      try {
+        const wrong = h.responseCheck?.check(req.method ?? "GET", req.url ?? "/", res.statusCode, String(res.getHeader("content-type") ?? ""), body);
+        if (wrong) h.responseMismatches.push(wrong);
+      } catch (err) {
+        h.responseMismatches.push(`${req.method} ${req.url}: the check failed: ${(err as Error).message}`);
+      }
+    });
     return h;
   }
 
   /** Asserts that no secret the app has returned so far (nor its hash) appears in the captured logs. */
   assertNoSecretInLogs(): void {
     this.secrets.assertNotIn(this.logs.text, `the logs of this ${this.kind} harness`);
+  }
+
+  /** Asserts that every answer so far was what its route declares. */
+  assertResponsesDeclared(): void {
+    if (this.responseMismatches.length) throw new Error(`Answers that are not what their route declares:\n${this.responseMismatches.slice(0, 20).join("\n")}`);
   }
 
   async close(): Promise<void> {
@@ -64,6 +86,7 @@ export class Harness {
       await this.db.drop();
     } finally {
       this.assertNoSecretInLogs();
+      this.assertResponsesDeclared();
     }
   }
 
@@ -103,9 +126,10 @@ export class Harness {
 
 /**
  * Taps every response the app sends (through `as()`, `anon` or `request(h.app)` alike) and records the
- * secrets in JSON bodies, so the whole suite checks that none of them is ever logged.
+ * secrets in JSON bodies, so the whole suite checks that none of them is ever logged; `onAnswer` sees
+ * each whole answer (the response check).
  */
-function recordSecretsOf(app: App, ledger: SecretLedger): App {
+function recordSecretsOf(app: App, ledger: SecretLedger, onAnswer: (req: IncomingMessage, res: ServerResponse, body: string) => void): App {
   const tapped = ((req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
     const keep = (chunk: unknown, encoding?: unknown) => {
@@ -120,7 +144,9 @@ function recordSecretsOf(app: App, ledger: SecretLedger): App {
     }) as typeof res.write;
     res.end = ((...a: unknown[]) => {
       keep(a[0], a[1]);
-      ledger.addFromResponse(String(res.getHeader("content-type") ?? ""), Buffer.concat(chunks).toString("utf8"));
+      const body = Buffer.concat(chunks).toString("utf8");
+      ledger.addFromResponse(String(res.getHeader("content-type") ?? ""), body);
+      onAnswer(req, res, body);
       return end(...a);
     }) as typeof res.end;
     app(req, res);

@@ -6,6 +6,7 @@ import { apiKeyDataSourceSchema, apiKeySchema, providerSchema } from "../../prov
 import { attributeNames } from "../../provider/plugin/wire-schema";
 import { generateSelfSignedCert, certPemFromHandshake } from "../../provider/plugin/tls";
 import { api } from "../support/cli";
+import { orderedSteps } from "../support/steps";
 import { dv, fromDv, launchPlugin, parseHandshake, PluginClient } from "./plugin-client";
 import { proposedNew, resourceConfig, startKeyformServer } from "./tfplugin-harness";
 
@@ -86,11 +87,14 @@ describe("tfplugin6.Provider against a real keyform server (MariaDB)", () => {
     await server.harness.account("acme");
     await server.harness.account("other");
     client = await PluginClient.start({ KEYFORM_TOKEN: server.token });
+    // Every test below plans and applies against this server, as Terraform configures a provider first.
+    configured = await client.call("ConfigureProvider", { terraform_version: "1.11.4", config: dv({ endpoint: server.endpoint, account: "acme" }, P) });
   });
   afterAll(async () => {
     client?.close();
     await server?.close();
   });
+  let configured: { diagnostics?: unknown[] };
 
   const diagSummary = (r: any) => (r.diagnostics ?? []).map((d: any) => `${d.severity} ${d.summary} @${d.attribute?.steps?.[0]?.attribute_name ?? "-"}`);
 
@@ -141,7 +145,7 @@ describe("tfplugin6.Provider against a real keyform server (MariaDB)", () => {
     expect(await validate({ name: "ci-key", expires_in: "90d", scopes: ["alerts:send"] })).toEqual([]);
     expect(await validate({ name: "bad name!" })).toEqual(["ERROR Invalid name @name"]);
     expect(await validate({ name: "k", expires_in: "3d" })).toEqual(["ERROR Invalid expires_in @expires_in"]);
-    expect(await validate({ name: "k", expires_in: "90d", expires_at: "2030-01-01T00:00:00Z" })).toEqual(["ERROR Conflicting expires_at and expires_in @expires_in"]);
+    expect(await validate({ name: "k", expires_in: "90d", expires_at: "2030-01-01T00:00:00Z" })).toEqual(["ERROR Conflicting expires_at and expires_in @expires_at"]);
     expect(await validate({ name: "k", type: "temp", expires_in: "30d" })).toEqual(["ERROR expires_in not allowed here @expires_in"]);
     expect(await validate({ name: "k", rotate_every: "soon" })).toEqual(["ERROR Invalid rotate_every @rotate_every"]);
     // Unknown values (from other resources) are checked once known.
@@ -153,102 +157,160 @@ describe("tfplugin6.Provider against a real keyform server (MariaDB)", () => {
     expect(diagSummary(pv)).toEqual(["ERROR Invalid endpoint @endpoint"]);
   });
 
-  it("plans, creates, reads, updates in place, replaces, imports and deletes a key", async () => {
-    const configured = await client.call("ConfigureProvider", { terraform_version: "1.11.4", config: dv({ endpoint: server.endpoint, account: "acme" }, P) });
+  it("ConfigureProvider accepts the endpoint and account, the token coming from KEYFORM_TOKEN", () => {
     expect(configured.diagnostics ?? []).toEqual([]);
+  });
 
-    // plan create: id and secret unknown, type defaulted, account from the provider
+  /**
+   * One key's life, one step per test: create → read → update → import → drift → replace → rotate →
+   * destroy. Each step builds on the state the ones before left; once a step fails, every later one
+   * fails saying which step broke the chain (instead of asserting on a state that was never made).
+   */
+  describe("a key's lifecycle, step by step", () => {
     const config = resourceConfig({ name: "ci-deploy", expires_in: "90d", scopes: ["keys:read", "alerts:send"] });
-    const created = await plan(null, config);
-    expect(created.diagnostics ?? []).toEqual([]);
-    expect(created.planned).toMatchObject({ id: UNKNOWN, secret: UNKNOWN, masked: UNKNOWN, created_at: UNKNOWN, type: "live", account: "acme", name: "ci-deploy" });
-
-    // a plan-time policy error: expires_at in the past
-    const past = await plan(null, resourceConfig({ name: "old", expires_at: "2001-01-01T00:00:00Z" }));
-    expect(diagSummary(past)).toEqual(["ERROR Invalid expires_at @expires_at"]); // the same words as keyform's own planner
-
-    // apply create
-    const a1 = await apply(null, created.planned, config);
-    expect(a1.diagnostics ?? []).toEqual([]);
-    const s1 = a1.state!;
-    expect(s1.id).toMatch(/^key_[0-9A-Za-z]{24}$/);
-    expect(s1.secret).toMatch(/^kf_live_[0-9A-Za-z]{36}$/);
-    expect(s1.scopes).toEqual(["keys:read", "alerts:send"]);
-    expect(typeof s1.expires_at).toBe("string");
-    const verified = await api(server.endpoint, server.token, "POST", "/v1/verify", { key: s1.secret });
-    expect(verified.body).toMatchObject({ valid: true, key_id: s1.id, account: "acme" });
-
-    // read: nothing drifted, the configured scope order is kept although the server sorts scopes
-    // (the verify above used the key once: last_used_at is the only change)
-    const r1 = await read(s1);
-    expect(r1.state).toEqual({ ...s1, last_used_at: expect.any(String) });
-    const noop = await plan(r1.state, config);
-    expect(noop.planned).toEqual(r1.state);
-    expect(noop.replace).toEqual([]);
-
-    // update in place: rename; id, created_at and secret keep their state values
     const renamed = resourceConfig({ name: "ci-deploy-2", expires_in: "90d", scopes: ["alerts:send"] });
-    const p2 = await plan(s1, renamed);
-    expect(p2.replace).toEqual([]);
-    expect(p2.planned).toMatchObject({ id: s1.id, created_at: s1.created_at, secret: s1.secret, name: "ci-deploy-2" });
-    const a2 = await apply(s1, p2.planned, renamed);
-    expect(a2.diagnostics ?? []).toEqual([]);
-    const s2 = a2.state!;
-    expect(s2).toMatchObject({ id: s1.id, secret: s1.secret, name: "ci-deploy-2", scopes: ["alerts:send"] });
-    const shown = await api(server.endpoint, server.token, "GET", `/v1/accounts/acme/keys/${s1.id}`);
-    expect(shown.body.key).toMatchObject({ name: "ci-deploy-2", scopes: ["alerts:send"] });
+    let planned: ObjectValue; // the create plan
+    let s1: ObjectValue; // state after create
+    let r1: ObjectValue; // state after the first read
+    let s2: ObjectValue; // state after the update
+    let p2: ObjectValue; // the update plan
+    let importedState: ObjectValue;
+    let drifted: ObjectValue; // state read after a rename outside Terraform
 
-    // drift: renamed outside Terraform → read shows the server's name, the plan puts it back in place
-    await api(server.endpoint, server.token, "PATCH", `/v1/accounts/acme/keys/${s1.id}`, { name: "renamed-by-hand" });
-    const drift = await read(s2);
-    expect(drift.state!.name).toBe("renamed-by-hand");
-    const back = await plan(drift.state, renamed);
-    expect(back.replace).toEqual([]);
-    expect(back.planned!.name).toBe("ci-deploy-2");
+    const step = orderedSteps();
 
-    // type and account force replacement; the replacement's id and secret are unknown
-    const toTemp = await plan(s2, resourceConfig({ name: "ci-deploy-2", type: "temp", scopes: ["alerts:send"] }));
-    expect(toTemp.replace).toEqual(["type"]);
-    expect(toTemp.planned).toMatchObject({ id: UNKNOWN, secret: UNKNOWN });
-    const toOther = await plan(s2, resourceConfig({ name: "ci-deploy-2", account: "other", expires_in: "90d", scopes: ["alerts:send"] }));
-    expect(toOther.replace).toEqual(["account"]);
+    step("create, plan: id, secret, masked and created_at unknown; type defaulted; account from the provider", async () => {
+      const created = await plan(null, config);
+      expect({ diagnostics: created.diagnostics ?? [], planned: created.planned }).toMatchObject({
+        diagnostics: [],
+        planned: { id: UNKNOWN, secret: UNKNOWN, masked: UNKNOWN, created_at: UNKNOWN, type: "live", account: "acme", name: "ci-deploy" },
+      });
+      planned = created.planned!;
+    });
 
-    // rotate_every: not due on a fresh key, due once the key is older
+    step("create, plan: an expires_at in the past is refused in the words of keyform's own planner", async () => {
+      const past = await plan(null, resourceConfig({ name: "old", expires_at: "2001-01-01T00:00:00Z" }));
+      expect(diagSummary(past)).toEqual(["ERROR Invalid expires_at @expires_at"]);
+    });
+
+    step("create, apply: the state holds the new key's id, secret, scopes (as configured) and expiry", async () => {
+      const a1 = await apply(null, planned, config);
+      expect({ diagnostics: a1.diagnostics ?? [], state: a1.state }).toMatchObject({
+        diagnostics: [],
+        state: { id: expect.stringMatching(/^key_[0-9A-Za-z]{24}$/), secret: expect.stringMatching(/^kf_live_[0-9A-Za-z]{36}$/), scopes: ["keys:read", "alerts:send"], expires_at: expect.any(String) },
+      });
+      s1 = a1.state!;
+    });
+
+    step("create: the secret in state verifies on the server as the new key", async () => {
+      const verified = await api(server.endpoint, server.token, "POST", "/v1/verify", { key: s1.secret });
+      expect(verified.body).toMatchObject({ valid: true, key_id: s1.id, account: "acme" });
+    });
+
+    step("read: nothing drifted but last_used_at (the verify used the key); the configured scope order is kept", async () => {
+      r1 = (await read(s1)).state!;
+      expect(r1).toEqual({ ...s1, last_used_at: expect.any(String) });
+    });
+
+    step("read, plan: the unchanged configuration plans no change", async () => {
+      const noop = await plan(r1, config);
+      expect({ planned: noop.planned, replace: noop.replace }).toEqual({ planned: r1, replace: [] });
+    });
+
+    step("update, plan: a rename is in place; id, created_at and secret keep their state values", async () => {
+      const res = await plan(s1, renamed);
+      expect({ replace: res.replace, planned: res.planned }).toMatchObject({ replace: [], planned: { id: s1.id, created_at: s1.created_at, secret: s1.secret, name: "ci-deploy-2" } });
+      p2 = res.planned!;
+    });
+
+    step("update, apply: same id and secret, the new name and scopes in state", async () => {
+      const a2 = await apply(s1, p2, renamed);
+      expect({ diagnostics: a2.diagnostics ?? [], state: a2.state }).toMatchObject({ diagnostics: [], state: { id: s1.id, secret: s1.secret, name: "ci-deploy-2", scopes: ["alerts:send"] } });
+      s2 = a2.state!;
+    });
+
+    step("update: the server holds the new name and scopes", async () => {
+      const shown = await api(server.endpoint, server.token, "GET", `/v1/accounts/acme/keys/${s1.id}`);
+      expect(shown.body.key).toMatchObject({ name: "ci-deploy-2", scopes: ["alerts:send"] });
+    });
+
+    step("import by key id: the state has the key's arguments and no secret", async () => {
+      const imported = await client.call("ImportResourceState", { type_name: TYPE, id: s1.id });
+      expect({ diagnostics: imported.diagnostics ?? [], state: fromDv(imported.imported_resources[0]?.state, R) }).toMatchObject({
+        diagnostics: [],
+        state: { id: s1.id, account: "acme", type: "live", expires_in: "90d", name: "ci-deploy-2", secret: null },
+      });
+      importedState = fromDv(imported.imported_resources[0].state, R)!;
+    });
+
+    step("import: the imported state reads back as the same key", async () => {
+      expect((await read(importedState)).state).toMatchObject({ id: s1.id, name: "ci-deploy-2", scopes: ["alerts:send"] });
+    });
+
+    step("import: an id that is no key id is refused", async () => {
+      const badImport = await client.call("ImportResourceState", { type_name: TYPE, id: "nope" });
+      expect(diagSummary(badImport)[0]).toMatch(/^ERROR Import failed/);
+    });
+
+    step("drift, read: a rename outside Terraform shows as the server's name", async () => {
+      await api(server.endpoint, server.token, "PATCH", `/v1/accounts/acme/keys/${s1.id}`, { name: "renamed-by-hand" });
+      drifted = (await read(s2)).state!;
+      expect(drifted).toMatchObject({ id: s1.id, name: "renamed-by-hand" });
+    });
+
+    step("drift, plan: the configured name is put back in place", async () => {
+      const back = await plan(drifted, renamed);
+      expect({ replace: back.replace, name: back.planned!.name }).toEqual({ replace: [], name: "ci-deploy-2" });
+    });
+
+    step("drift: the data source finds the key by its new name", async () => {
+      const byName = await client.call("ReadDataSource", { type_name: TYPE, config: dv({ ...Object.fromEntries(D.map((a) => [a, null])), name: "renamed-by-hand" }, D) });
+      expect({ diagnostics: byName.diagnostics ?? [], state: fromDv(byName.state, D) }).toMatchObject({ diagnostics: [], state: { id: s1.id, name: "renamed-by-hand", type: "live", account: "acme" } });
+    });
+
+    step("replace, plan: a new type replaces the key; the replacement's id and secret are unknown", async () => {
+      const toTemp = await plan(s2, resourceConfig({ name: "ci-deploy-2", type: "temp", scopes: ["alerts:send"] }));
+      expect({ replace: toTemp.replace, planned: toTemp.planned }).toMatchObject({ replace: ["type"], planned: { id: UNKNOWN, secret: UNKNOWN } });
+    });
+
+    step("replace, plan: a new account replaces the key", async () => {
+      const toOther = await plan(s2, resourceConfig({ name: "ci-deploy-2", account: "other", expires_in: "90d", scopes: ["alerts:send"] }));
+      expect(toOther.replace).toEqual(["account"]);
+    });
+
     const rotating = resourceConfig({ name: "ci-deploy-2", expires_in: "90d", scopes: ["alerts:send"], rotate_every: "30d" });
-    expect((await plan(s2, rotating)).replace).toEqual([]);
-    const old = { ...s2, created_at: new Date(Date.now() - 31 * 86_400_000).toISOString() };
-    const due = await plan(old, rotating);
-    expect(due.replace).toEqual(["created_at"]);
-    expect(due.planned).toMatchObject({ id: UNKNOWN, secret: UNKNOWN });
-    expect(diagSummary(due)).toEqual(["WARNING Key rotation due @rotate_every"]);
+    step("rotate, plan: rotate_every is not due on a fresh key", async () => {
+      expect((await plan(s2, rotating)).replace).toEqual([]);
+    });
 
-    // regenerated outside Terraform: the secret in state is dead, so the key is replaced
-    await api(server.endpoint, server.token, "POST", `/v1/accounts/acme/keys/${s1.id}/regenerate`, {});
-    const regenerated = await read(s2);
-    const stale = await plan(regenerated.state, renamed);
-    expect(stale.replace).toEqual(["secret"]);
+    step("rotate, plan: once the key is older than rotate_every, it is replaced with a warning", async () => {
+      const due = await plan({ ...s2, created_at: new Date(Date.now() - 31 * 86_400_000).toISOString() }, rotating);
+      expect({ replace: due.replace, planned: due.planned, diagnostics: diagSummary(due) }).toMatchObject({
+        replace: ["created_at"],
+        planned: { id: UNKNOWN, secret: UNKNOWN },
+        diagnostics: ["WARNING Key rotation due @rotate_every"],
+      });
+    });
 
-    // import by key id: state without a secret; then read it back
-    const imported = await client.call("ImportResourceState", { type_name: TYPE, id: s1.id });
-    expect(imported.diagnostics ?? []).toEqual([]);
-    const importedState = fromDv(imported.imported_resources[0].state, R)!;
-    expect(importedState).toMatchObject({ id: s1.id, account: "acme", type: "live", expires_in: "90d", secret: null });
-    expect((await read(importedState)).state).toMatchObject({ id: s1.id, name: "renamed-by-hand" });
-    const badImport = await client.call("ImportResourceState", { type_name: TYPE, id: "nope" });
-    expect(diagSummary(badImport)[0]).toMatch(/^ERROR Import failed/);
+    step("regenerated outside Terraform: the secret in state is dead, so the key is replaced", async () => {
+      await api(server.endpoint, server.token, "POST", `/v1/accounts/acme/keys/${s1.id}/regenerate`, {});
+      const regenerated = await read(s2);
+      expect((await plan(regenerated.state, renamed)).replace).toEqual(["secret"]);
+    });
 
-    // data source by name and by id
-    const byName = await client.call("ReadDataSource", { type_name: TYPE, config: dv({ ...Object.fromEntries(D.map((a) => [a, null])), name: "renamed-by-hand" }, D) });
-    expect(byName.diagnostics ?? []).toEqual([]);
-    expect(fromDv(byName.state, D)).toMatchObject({ id: s1.id, name: "renamed-by-hand", type: "live", account: "acme" });
+    step("destroy, apply: the state is gone", async () => {
+      const destroyed = await apply(s2, null, null);
+      expect({ diagnostics: destroyed.diagnostics ?? [], state: destroyed.state }).toEqual({ diagnostics: [], state: null });
+    });
 
-    // delete: revoked on the server; a later read says the key is gone
-    const destroyed = await apply(s2, null, null);
-    expect(destroyed.diagnostics ?? []).toEqual([]);
-    expect(destroyed.state).toBeNull();
-    const after = await api(server.endpoint, server.token, "GET", `/v1/accounts/acme/keys/${s1.id}`);
-    expect(after.body.key.status).toBe("revoked");
-    expect((await read(s2)).state).toBeNull();
+    step("destroy: the key is revoked on the server", async () => {
+      const after = await api(server.endpoint, server.token, "GET", `/v1/accounts/acme/keys/${s1.id}`);
+      expect(after.body.key.status).toBe("revoked");
+    });
+
+    step("destroy: a later read says the key is gone", async () => {
+      expect((await read(s2)).state).toBeNull();
+    });
   });
 
   it("ReadResource of a key revoked through the REST API returns null (gone), so Terraform plans to recreate it", async () => {

@@ -1,5 +1,5 @@
 import { Testing } from "cdktf";
-import { ApiKey, DataKeyformApiKey, KeyformProvider, toTerraformProviderSchema, validateArguments } from "../../provider";
+import { ApiKey, argumentViolations, DataKeyformApiKey, KeyformProvider, toTerraformProviderSchema, validateArguments } from "../../provider";
 import type { ObjectValue } from "../../provider/plugin/cty";
 import { apiKeyDataSourceSchema, apiKeySchema, providerSchema, type BlockSchema } from "../../provider/plugin/schema";
 import { attributeNames } from "../../provider/plugin/wire-schema";
@@ -88,21 +88,29 @@ describe("the cdktf constructs and terraform-provider-keyform share one schema",
   });
 
   it.each([
-    ["a bad name", { name: "no spaces allowed" }],
-    ["an unknown type", { name: "k", type: "legacy" }],
-    ["an unknown lifetime", { name: "k", expires_in: "3d" }],
-    ["a date that is not RFC 3339", { name: "k", expires_at: "tomorrow" }],
-    ["both expiry arguments", { name: "k", expires_in: "90d", expires_at: "2030-01-01T00:00:00Z" }],
-    ["an expiry on a temp key", { name: "k", type: "temp", expires_in: "30d" }],
-    ["a bad scope", { name: "k", scopes: ["has space"] }],
-    ["a bad account", { name: "k", account: "Not_An_Account" }],
-    ["a zero rotation", { name: "k", rotate_every: "0d" }],
-    ["a good key", { name: "k", expires_in: "1y", scopes: ["keys:read"], rotate_every: "90d" }],
-  ])("constructs (synth-time check) and plugin (ValidateResourceConfig) agree on %s", async (_what, args) => {
-    const constructErrors = validateArguments(apiKeySchema, args);
+    ["a bad name", { name: "no spaces allowed" }, ["VALIDATION_FAILED"]],
+    ["an unknown type", { name: "k", type: "premium" }, ["VALIDATION_FAILED"]],
+    ["type legacy", { name: "k", type: "legacy" }, ["LEGACY_KEYS_CANNOT_BE_CREATED"]],
+    ["an unknown lifetime", { name: "k", expires_in: "3d" }, ["VALIDATION_FAILED"]],
+    ["a date that is not RFC 3339", { name: "k", expires_at: "tomorrow" }, ["VALIDATION_FAILED"]],
+    ["both expiry arguments", { name: "k", expires_in: "90d", expires_at: "2030-01-01T00:00:00Z" }, ["VALIDATION_FAILED"]],
+    ["an expiry on a temp key", { name: "k", type: "temp", expires_in: "30d" }, ["VALIDATION_FAILED"]],
+    ["a bad scope", { name: "k", scopes: ["has space"] }, ["VALIDATION_FAILED"]],
+    ["a bad account", { name: "k", account: "Not_An_Account" }, ["VALIDATION_FAILED"]],
+    ["a zero rotation", { name: "k", rotate_every: "0d" }, ["VALIDATION_FAILED"]],
+    ["secret_wo_version without secret_wo", { name: "k", secret_wo_version: 2 }, ["VALIDATION_FAILED"]],
+    ["no name", { scopes: ["keys:read"] }, ["VALIDATION_FAILED"]],
+    ["three problems", { name: "bad name", type: "temp", expires_in: "45d", scopes: ["ok:scope", "not ok"] }, ["VALIDATION_FAILED", "VALIDATION_FAILED", "VALIDATION_FAILED", "VALIDATION_FAILED"]],
+    ["a good key", { name: "k", expires_in: "1y", scopes: ["keys:read"], rotate_every: "90d" }, []],
+  ] as [string, Record<string, unknown>, string[]][])("constructs (synth-time check) and plugin (ValidateResourceConfig) give the same errors for %s", async (_what, args, codes) => {
+    const constructs = argumentViolations(apiKeySchema, args);
     const res = await client.call("ValidateResourceConfig", { type_name: TYPE, config: dv(objectOf(apiKeySchema, args), attributeNames(apiKeySchema)) });
-    const pluginErrors = (res.diagnostics ?? []).filter((d: any) => d.severity === "ERROR");
-    expect(pluginErrors.length > 0).toBe(constructErrors.length > 0);
-    expect(pluginErrors.length).toBe(constructErrors.length);
+    const plugin = ((res.diagnostics ?? []) as any[]).map((d) => ({ severity: d.severity, summary: d.summary, detail: d.detail, attribute: d.attribute?.steps?.map((s: any) => s.attribute_name) }));
+    // The same errors, in the same order: summary, detail and attribute path as the plugin words them.
+    expect(plugin).toEqual(constructs.map((v) => ({ severity: "ERROR", summary: v.summary, detail: v.detail, attribute: [v.field] })));
+    // The codes keyform's server names for them (a Terraform diagnostic has no code field).
+    expect(constructs.map((v) => v.code)).toEqual(codes);
+    // validateArguments (and synth) word each error in one line.
+    expect(validateArguments(apiKeySchema, args)).toEqual(constructs.map((v) => v.message));
   });
 });

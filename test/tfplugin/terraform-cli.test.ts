@@ -5,6 +5,7 @@ import { join, resolve } from "node:path";
 import { toTerraformProviderSchema } from "../../provider";
 import { installProvider } from "../../provider/plugin/install";
 import { api } from "../support/cli";
+import { orderedSteps } from "../support/steps";
 import { ok, runTerraform, TERRAFORM, type Run } from "./terraform-runner";
 import { startKeyformServer } from "./tfplugin-harness";
 
@@ -42,78 +43,109 @@ describeWithTerraform(`real terraform binary (${TERRAFORM ?? "absent: skipped"})
     return runTerraform(args, { cwd, command, timeoutMs, env: { HOME: home, KEYFORM_TOKEN: server.token, TF_VAR_keyform_endpoint: server.endpoint } });
   }
 
-  it("init finds the provider offline, apply creates both keys, outputs carry the secret, update, drift, import, destroy", async () => {
-    const init = ok(await terraform(["init", "-no-color"]));
-    expect(init.stdout).toMatch(/Installing keyform\/keyform v0\.1\.0/);
-    expect(init.stdout).toContain("Terraform has been successfully initialized");
+  /** examples/terraform's life under a real terraform, one step per test: init → create → update → import → drift → destroy. */
+  describe("init, create, update, import, drift, destroy: ordered steps on one working directory", () => {
+    const step = orderedSteps();
+    const scopes = ["-var", 'ci_scopes=["alerts:send"]'];
+    let outputs: Record<string, { value: string; sensitive: boolean }>;
+    let secret: string;
 
-    // what Terraform reads from the plugin is the schema the cdktf constructs are built from
-    const schema = JSON.parse(ok(await terraform(["providers", "schema", "-json"])).stdout);
-    expect(schema.provider_schemas).toEqual(toTerraformProviderSchema().provider_schemas);
+    step("init finds the provider offline", async () => {
+      const init = ok(await terraform(["init", "-no-color"]));
+      expect(init.stdout).toMatch(/Installing keyform\/keyform v0\.1\.0[\s\S]*Terraform has been successfully initialized/);
+    });
 
-    const apply = ok(await terraform(["apply", "-auto-approve", "-no-color"]));
-    expect(apply.stdout).toContain("Apply complete! Resources: 2 added, 0 changed, 0 destroyed.");
-    expect(apply.stdout).toMatch(/ci_secret = <sensitive>/);
+    step("init: what Terraform reads from the plugin is the schema the cdktf constructs are built from", async () => {
+      const schema = JSON.parse(ok(await terraform(["providers", "schema", "-json"])).stdout);
+      expect(schema.provider_schemas).toEqual(toTerraformProviderSchema().provider_schemas);
+    });
 
-    const outputs = JSON.parse(ok(await terraform(["output", "-json"])).stdout);
-    expect(outputs.ci_secret).toMatchObject({ sensitive: true, value: expect.stringMatching(/^kf_live_[0-9A-Za-z]{36}$/) });
-    expect(outputs.ci_key_id.value).toMatch(/^key_/);
-    const secret: string = outputs.ci_secret.value;
-    expect(outputs.ci_masked.value).toBe(`kf_live_${secret.slice(8, 12)}…${secret.slice(-4)}`);
-    const verified = await api(server.endpoint, server.token, "POST", "/v1/verify", { key: secret });
-    expect(verified.body).toMatchObject({ valid: true, key_id: outputs.ci_key_id.value, account: "acme" });
-    const stateText = readFileSync(join(work, "terraform.tfstate"), "utf8");
-    expect(stateText).toContain(secret); // as with every provider: state holds the secret (see README)
+    step("create: apply adds both keys and shows the secret output as sensitive", async () => {
+      const apply = ok(await terraform(["apply", "-auto-approve", "-no-color"]));
+      expect(apply.stdout).toMatch(/Apply complete! Resources: 2 added, 0 changed, 0 destroyed\.[\s\S]*ci_secret = <sensitive>/);
+    });
 
-    // no changes on a second plan
-    const same = await terraform(["plan", "-detailed-exitcode", "-no-color"]);
-    expect(same.code).toBe(0);
-    expect(same.stdout).toContain("No changes.");
+    step("create: the outputs carry the key's id, secret and masked form", async () => {
+      outputs = JSON.parse(ok(await terraform(["output", "-json"])).stdout);
+      secret = outputs.ci_secret?.value;
+      expect(outputs).toMatchObject({
+        ci_secret: { sensitive: true, value: expect.stringMatching(/^kf_live_[0-9A-Za-z]{36}$/) },
+        ci_key_id: { value: expect.stringMatching(/^key_/) },
+        ci_masked: { value: `kf_live_${secret?.slice(8, 12)}…${secret?.slice(-4)}` },
+      });
+    });
 
-    // a change of scopes is an in-place update: same id, same secret
-    const update = ok(await terraform(["apply", "-auto-approve", "-no-color", "-var", 'ci_scopes=["alerts:send"]']));
-    expect(update.stdout).toContain("keyform_api_key.ci will be updated in-place");
-    expect(update.stdout).toContain("Apply complete! Resources: 0 added, 1 changed, 0 destroyed.");
-    const afterUpdate = JSON.parse(ok(await terraform(["output", "-json"])).stdout);
-    expect(afterUpdate.ci_key_id.value).toBe(outputs.ci_key_id.value);
-    expect(afterUpdate.ci_secret.value).toBe(secret);
-    const shown = await api(server.endpoint, server.token, "GET", `/v1/accounts/acme/keys/${outputs.ci_key_id.value}`);
-    expect(shown.body.key.scopes).toEqual(["alerts:send"]);
+    step("create: the secret verifies on the server as the new key", async () => {
+      const verified = await api(server.endpoint, server.token, "POST", "/v1/verify", { key: secret });
+      expect(verified.body).toMatchObject({ valid: true, key_id: outputs.ci_key_id.value, account: "acme" });
+    });
 
-    // a key revoked through the REST API is gone: the next plan recreates it
-    await api(server.endpoint, server.token, "DELETE", `/v1/accounts/acme/keys/${outputs.ci_key_id.value}`);
-    const drift = await terraform(["plan", "-detailed-exitcode", "-no-color", "-var", 'ci_scopes=["alerts:send"]']);
-    expect(drift.code).toBe(2);
-    expect(drift.stdout).toMatch(/keyform_api_key\.ci has been deleted/);
-    expect(drift.stdout).toContain("keyform_api_key.ci will be created");
-    const recreated = ok(await terraform(["apply", "-auto-approve", "-no-color", "-var", 'ci_scopes=["alerts:send"]']));
-    expect(recreated.stdout).toMatch(/Resources: 1 added/);
-    const afterRecreate = JSON.parse(ok(await terraform(["output", "-json"])).stdout);
-    expect(afterRecreate.ci_key_id.value).not.toBe(outputs.ci_key_id.value);
-    expect(afterRecreate.ci_secret.value).not.toBe(secret);
+    step("create: as with every provider, the state holds the secret (see README)", () => {
+      expect(readFileSync(join(work, "terraform.tfstate"), "utf8")).toContain(secret);
+    });
 
-    // import: forget the verifier key, import it by id, and the plan shows no changes
-    const stateShow = ok(await terraform(["state", "show", "-no-color", "keyform_api_key.verifier"])).stdout;
-    const verifierId = /\bid\s+=\s+"(key_[0-9A-Za-z]{24})"/.exec(stateShow)![1];
-    ok(await terraform(["state", "rm", "keyform_api_key.verifier"]));
-    const imported = ok(await terraform(["import", "-no-color", "-var", 'ci_scopes=["alerts:send"]', "keyform_api_key.verifier", verifierId]));
-    expect(imported.stdout).toContain("Import successful!");
-    const afterImport = await terraform(["plan", "-detailed-exitcode", "-no-color", "-var", 'ci_scopes=["alerts:send"]']);
-    expect(afterImport.code).toBe(0);
+    step("create: a second plan has no changes", async () => {
+      const same = await terraform(["plan", "-detailed-exitcode", "-no-color"]);
+      expect({ code: same.code, noChanges: same.stdout.includes("No changes.") }).toEqual({ code: 0, noChanges: true });
+    });
 
-    // validation diagnostics at plan time point at the attribute
-    writeFileSync(join(work, "bad.tf"), 'resource "keyform_api_key" "bad" {\n  name = "not valid!"\n}\n');
-    const bad = await terraform(["plan", "-no-color", "-var", 'ci_scopes=["alerts:send"]']);
-    expect(bad.code).toBe(1);
-    expect(bad.stderr).toContain("Invalid name");
-    expect(bad.stderr).toMatch(/with keyform_api_key\.bad,[\s\S]*name = "not valid!"/);
-    rmSync(join(work, "bad.tf"));
+    step("update: a change of scopes is applied in place", async () => {
+      const update = ok(await terraform(["apply", "-auto-approve", "-no-color", ...scopes]));
+      expect(update.stdout).toMatch(/keyform_api_key\.ci will be updated in-place[\s\S]*Apply complete! Resources: 0 added, 1 changed, 0 destroyed\./);
+    });
 
-    // destroy revokes both keys
-    const destroy = ok(await terraform(["destroy", "-auto-approve", "-no-color", "-var", 'ci_scopes=["alerts:send"]']));
-    expect(destroy.stdout).toContain("Destroy complete! Resources: 2 destroyed.");
-    const listed = await api(server.endpoint, server.token, "GET", "/v1/accounts/acme/keys?status=active");
-    expect(listed.body.keys).toEqual([]);
+    step("update: same id and same secret in the outputs", async () => {
+      const after = JSON.parse(ok(await terraform(["output", "-json"])).stdout);
+      expect([after.ci_key_id.value, after.ci_secret.value]).toEqual([outputs.ci_key_id.value, secret]);
+    });
+
+    step("update: the server holds the new scopes", async () => {
+      const shown = await api(server.endpoint, server.token, "GET", `/v1/accounts/acme/keys/${outputs.ci_key_id.value}`);
+      expect(shown.body.key.scopes).toEqual(["alerts:send"]);
+    });
+
+    step("import: the verifier key, forgotten by state rm, is imported by its id", async () => {
+      const stateShow = ok(await terraform(["state", "show", "-no-color", "keyform_api_key.verifier"])).stdout;
+      const verifierId = /\bid\s+=\s+"(key_[0-9A-Za-z]{24})"/.exec(stateShow)![1];
+      ok(await terraform(["state", "rm", "keyform_api_key.verifier"]));
+      const imported = ok(await terraform(["import", "-no-color", ...scopes, "keyform_api_key.verifier", verifierId]));
+      expect(imported.stdout).toContain("Import successful!");
+    });
+
+    step("import: the plan after the import has no changes", async () => {
+      expect((await terraform(["plan", "-detailed-exitcode", "-no-color", ...scopes])).code).toBe(0);
+    });
+
+    step("drift: a key revoked through the REST API shows as deleted, and the plan creates it again", async () => {
+      await api(server.endpoint, server.token, "DELETE", `/v1/accounts/acme/keys/${outputs.ci_key_id.value}`);
+      const drift = await terraform(["plan", "-detailed-exitcode", "-no-color", ...scopes]);
+      expect({ code: drift.code, stdout: drift.stdout }).toEqual({
+        code: 2,
+        stdout: expect.stringMatching(/keyform_api_key\.ci has been deleted[\s\S]*keyform_api_key\.ci will be created/),
+      });
+    });
+
+    step("drift: apply recreates the key with a new id and a new secret", async () => {
+      ok(await terraform(["apply", "-auto-approve", "-no-color", ...scopes]));
+      const after = JSON.parse(ok(await terraform(["output", "-json"])).stdout);
+      expect([after.ci_key_id.value === outputs.ci_key_id.value, after.ci_secret.value === secret]).toEqual([false, false]);
+    });
+
+    step("validation: a bad literal fails the plan with a diagnostic pointing at the attribute", async () => {
+      writeFileSync(join(work, "bad.tf"), 'resource "keyform_api_key" "bad" {\n  name = "not valid!"\n}\n');
+      try {
+        const bad = await terraform(["plan", "-no-color", ...scopes]);
+        expect({ code: bad.code, stderr: bad.stderr }).toEqual({ code: 1, stderr: expect.stringMatching(/Invalid name[\s\S]*with keyform_api_key\.bad,[\s\S]*name = "not valid!"/) });
+      } finally {
+        rmSync(join(work, "bad.tf"));
+      }
+    });
+
+    step("destroy revokes both keys", async () => {
+      const destroy = ok(await terraform(["destroy", "-auto-approve", "-no-color", ...scopes]));
+      const listed = await api(server.endpoint, server.token, "GET", "/v1/accounts/acme/keys?status=active");
+      expect({ destroyed: destroy.stdout.includes("Destroy complete! Resources: 2 destroyed."), active: listed.body.keys }).toEqual({ destroyed: true, active: [] });
+    });
   });
 
   it("cdktf deploy of the cdktf twin of the example, then cdktf destroy", async () => {

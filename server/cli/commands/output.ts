@@ -6,7 +6,7 @@ import { kubernetesName } from "../../keys/key.view";
 import { IDENTIFIER } from "../../reconciler/expression";
 import { addMaskCommands, githubOutputEntry, hasUnsafeChars, quoted, safeJson, safeLine } from "../../reconciler/render/safe-text";
 import { checkedStack } from "../stack-arg";
-import { CliError, out, outData, warn, type CliIO } from "../io";
+import { CliError, out, outData, warn, type CliIO, type RunCommand } from "../io";
 import { defaultOutputsStack, outputsKey, outputsPath, readOutputs, untrustedWarning, type OutputsFile } from "../outputs-file";
 
 type Format = "shell" | "dotenv" | "github" | "kubernetes" | "base64";
@@ -97,7 +97,7 @@ export function renderOutputs(io: CliIO, all: OutputsFile, name: string | undefi
   }
 }
 
-export function registerOutput(program: Command, io: CliIO, run: (fn: () => Promise<number | void>) => void): void {
+export function registerOutput(program: Command, io: CliIO, run: RunCommand): void {
   program
     .command("output")
     .description("Print a stack's outputs from the last apply on this machine (as `terraform output`)")

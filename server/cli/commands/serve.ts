@@ -1,12 +1,7 @@
 import type { Command } from "commander";
 import type { CliIO } from "../io";
-
-interface ServeOptions {
-  port: string;
-  host: string;
-  databaseUrl?: string;
-  dataDir: string;
-}
+// Only its type: the server's modules load when `serve` runs (below), not with every command.
+import type { ServeOptions } from "../serve-runner";
 
 export function registerServe(program: Command, io: CliIO, setExit: (p: Promise<number>) => void): void {
   program

@@ -1,9 +1,9 @@
 import type { Command } from "commander";
 import { clientFrom } from "../client";
-import { out, secretArg, type CliIO } from "../io";
+import { out, secretArg, type CliIO, type RunCommand } from "../io";
 import { safeJson, safeLine } from "../../reconciler/render/safe-text";
 
-export function registerVerify(program: Command, io: CliIO, run: (fn: () => Promise<number | void>) => void): void {
+export function registerVerify(program: Command, io: CliIO, run: RunCommand): void {
   program
     .command("verify")
     .description("Verify a key (use - to read it from stdin); exit 0 when VALID, 1 otherwise")

@@ -1,22 +1,14 @@
 /// <reference lib="dom" />
-import type { KeyView } from "../../keys/key.view";
+// The REST client's shapes and its one error class: browser-safe (no Node imports), bundled by esbuild.
+import { KeyformError } from "../../../client/src/errors";
+import type { AccountView, KeyView, KeyWithSecret } from "../../../client/src/types";
 import { currentSession } from "./session";
 
-export type { KeyView };
+export { KeyformError };
+export type { AccountView, KeyView };
 
 /** Fired on window when the server refuses the signed-in token. */
 export const SESSION_REJECTED = "keyform:session-rejected";
-
-export interface AccountView {
-  id: string;
-  name: string | null;
-  key_limit: number;
-  max_expiry: string | null;
-  temp_key_cap?: number;
-  active_keys: number;
-  active_temp_keys: number;
-  created_at: string;
-}
 
 export interface UsageRow {
   minute: string;
@@ -26,22 +18,14 @@ export interface UsageRow {
 }
 
 /** The response that carries a secret: handled by the one-time secret panel, never stored. */
-export interface SecretResponse {
-  key: KeyView;
-  secret: string;
-  formats: { shell: string; base64: string; kubernetes: string };
-}
+export type SecretResponse = KeyWithSecret;
 
-/** A problem+json error from the server, or a network failure (status 0). */
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    readonly detail: string,
-    readonly errors: Array<{ field: string; message: string }> = [],
-  ) {
-    super(detail);
-  }
+/**
+ * Every failure of a call is a `KeyformError` (as with @keyform/client): a problem+json answer (its
+ * status, code, detail and field errors), or the server not answering (status 0, code NETWORK).
+ */
+export function failure(code: string, detail: string): KeyformError {
+  return new KeyformError(0, code, detail);
 }
 
 type Query = Record<string, string | number | undefined>;
@@ -69,17 +53,17 @@ export async function request<T>(method: string, path: string, opts: { body?: un
       credentials: "omit",
     });
   } catch {
-    throw new ApiError(0, "NETWORK", "The keyform server could not be reached.");
+    throw failure("NETWORK", "The keyform server could not be reached.");
   }
   const type = res.headers.get("content-type") ?? "";
   if (!res.ok) {
     // The session's token stopped working (revoked, expired): the shell sends the user to sign-in.
     if (res.status === 401 && !opts.token) window.dispatchEvent(new CustomEvent(SESSION_REJECTED));
     if (type.includes("json")) {
-      const p = (await res.json().catch(() => ({}))) as { code?: string; detail?: string; title?: string; errors?: ApiError["errors"] };
-      throw new ApiError(res.status, p.code ?? `HTTP_${res.status}`, p.detail ?? p.title ?? res.statusText, p.errors ?? []);
+      const p = (await res.json().catch(() => ({}))) as { code?: string; detail?: string; title?: string; errors?: KeyformError["fieldErrors"] };
+      throw new KeyformError(res.status, p.code ?? `HTTP_${res.status}`, p.detail ?? p.title ?? res.statusText, p, p.errors ?? []);
     }
-    throw new ApiError(res.status, `HTTP_${res.status}`, res.statusText || `HTTP ${res.status}`);
+    throw new KeyformError(res.status, `HTTP_${res.status}`, res.statusText || `HTTP ${res.status}`);
   }
   if (res.status === 204) return undefined as T;
   return (type.includes("json") ? await res.json() : await res.text()) as T;

@@ -1,5 +1,5 @@
 /// <reference lib="dom" />
-import { api, ApiError, SESSION_REJECTED } from "./api";
+import { api, KeyformError, SESSION_REJECTED } from "./api";
 import { h, replaceChildren, toast } from "./dom";
 import { currentSession, recentAccounts, signOut, switchAccount } from "./session";
 import { renderKeyDetails } from "./views/key-details";
@@ -32,7 +32,7 @@ function header(): HTMLElement {
       location.hash = "#/keys";
       render();
     } catch (err) {
-      toast(err instanceof ApiError && err.status === 404 ? `No account ${next}.` : err instanceof ApiError ? err.detail : String(err), "error");
+      toast(err instanceof KeyformError && err.status === 404 ? `No account ${next}.` : err instanceof KeyformError ? err.detail : String(err), "error");
     }
   });
   const out = h("button", { type: "button", class: "button small" }, "Sign out");
@@ -70,7 +70,7 @@ async function render(): Promise<void> {
     else if (view === "plans" && arg) await renderPlanView(main, arg);
     else await renderKeysView(main, session.account, { type: query.get("type") ?? undefined, status: query.get("status") ?? undefined });
   } catch (err) {
-    toast(String(err), "error");
+    toast(err instanceof KeyformError ? `${err.code}: ${err.detail}` : String(err), "error");
   }
 }
 

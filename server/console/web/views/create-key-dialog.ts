@@ -2,7 +2,7 @@
 import { EXPIRES_IN } from "../../../../core/keys/expiry";
 import { nameViolation } from "../../../../core/keys/names";
 import { scopesViolation } from "../../../../core/keys/scopes";
-import { api, ApiError, type AccountView } from "../api";
+import { api, failure, KeyformError, type AccountView } from "../api";
 import { h } from "../dom";
 import { openModal } from "./modal";
 import { secretPanel } from "./secret-panel";
@@ -149,8 +149,8 @@ export function openCreateKeyDialog(account: AccountView, onCreated: () => void)
       modal.dialog.querySelector("h2")!.textContent = "Key created";
       onCreated();
     } catch (err) {
-      const problem = err instanceof ApiError ? err : new ApiError(0, "ERROR", String(err));
-      formError.textContent = problem.errors.length ? `${problem.detail} ${problem.errors.map((f) => `${f.field}: ${f.message}`).join("; ")}` : problem.detail;
+      const problem = err instanceof KeyformError ? err : failure("ERROR", String(err));
+      formError.textContent = problem.fieldErrors.length ? `${problem.detail} ${problem.fieldErrors.map((f) => `${f.field}: ${f.message}`).join("; ")}` : problem.detail;
       formError.dataset.code = problem.code;
       formError.hidden = false;
       if (problem.code === "NAME_TAKEN") name.setAttribute("aria-invalid", "true");

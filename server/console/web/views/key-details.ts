@@ -1,5 +1,5 @@
 /// <reference lib="dom" />
-import { api, ApiError, type KeyView, type UsageRow } from "../api";
+import { api, KeyformError, type KeyView, type UsageRow } from "../api";
 import { stackHref } from "./stacks-view";
 import { h, replaceChildren, toast } from "../dom";
 import { expiryCell, formatDateTime, lastUsedCell, statusBadge, typeBadge } from "../format";
@@ -57,7 +57,7 @@ export async function renderKeyDetails(root: HTMLElement, accountId: string, key
       panel = secretPanel(res, () => modal.close());
       modal.body.append(panel.el);
     } catch (err) {
-      toast(err instanceof ApiError ? `${err.code}: ${err.detail}` : String(err), "error");
+      toast(err instanceof KeyformError ? `${err.code}: ${err.detail}` : String(err), "error");
     }
   });
 
@@ -74,7 +74,7 @@ export async function renderKeyDetails(root: HTMLElement, accountId: string, key
       toast(`Key ${key.name} revoked.`);
       reload();
     } catch (err) {
-      toast(err instanceof ApiError ? `${err.code}: ${err.detail}` : String(err), "error");
+      toast(err instanceof KeyformError ? `${err.code}: ${err.detail}` : String(err), "error");
     }
   });
 

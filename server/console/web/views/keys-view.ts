@@ -1,5 +1,5 @@
 /// <reference lib="dom" />
-import { api, ApiError, type AccountView, type KeyView } from "../api";
+import { api, KeyformError, type AccountView, type KeyView } from "../api";
 import { stackHref } from "./stacks-view";
 import { h, replaceChildren, toast } from "../dom";
 import { expiryCell, formatDate, lastUsedCell, statusBadge, typeBadge } from "../format";
@@ -98,7 +98,7 @@ function keyRow(key: KeyView, accountId: string, refresh: () => void): HTMLTable
         refresh();
       } catch (err) {
         del.disabled = false;
-        toast(err instanceof ApiError ? err.detail : String(err), "error");
+        toast(err instanceof KeyformError ? err.detail : String(err), "error");
       }
     });
     actions.append(del);

@@ -1,5 +1,5 @@
 /// <reference lib="dom" />
-import { api, ApiError } from "../api";
+import { api, KeyformError } from "../api";
 import { h, replaceChildren } from "../dom";
 import { formatDateTime } from "../format";
 import { errorBox } from "./error-box";
@@ -66,7 +66,7 @@ export async function renderPlanView(root: HTMLElement, planId: string): Promise
     plan = obj(await api.plan(planId));
     plan = obj(plan.plan ?? plan);
     text = await api.planText(planId).catch((err) => {
-      if (err instanceof ApiError && err.status !== 404) throw err;
+      if (err instanceof KeyformError && err.status !== 404) throw err;
       return "";
     });
     if (typeof text !== "string") text = JSON.stringify(text, null, 2);

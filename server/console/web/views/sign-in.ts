@@ -1,5 +1,5 @@
 /// <reference lib="dom" />
-import { api, ApiError } from "../api";
+import { api, failure, KeyformError } from "../api";
 import { h, replaceChildren } from "../dom";
 import { saveSession } from "../session";
 
@@ -35,7 +35,7 @@ export function renderSignIn(root: HTMLElement, onSignedIn: () => void): void {
       saveSession(t, a);
       onSignedIn();
     } catch (err) {
-      const e2 = err instanceof ApiError ? err : new ApiError(0, "ERROR", String(err));
+      const e2 = err instanceof KeyformError ? err : failure("ERROR", String(err));
       error.textContent =
         e2.status === 401 ? "This token was not accepted." : e2.status === 404 ? `No account ${a} for this token.` : e2.status === 403 ? "This key lacks the keys:read scope." : `${e2.code}: ${e2.detail}`;
       error.hidden = false;

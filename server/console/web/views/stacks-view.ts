@@ -1,5 +1,5 @@
 /// <reference lib="dom" />
-import { api, ApiError } from "../api";
+import { api, KeyformError } from "../api";
 import { h, replaceChildren } from "../dom";
 import { formatDateTime } from "../format";
 import { currentSession, switchAccount } from "../session";
@@ -12,7 +12,7 @@ const list = (...candidates: unknown[]): Json[] => (candidates.find(Array.isArra
 const str = (v: unknown): string => (typeof v === "string" ? v : typeof v === "number" ? String(v) : "");
 
 /** A missing reconciler (404/405 on /v1/stacks) reads as "no stacks", not as an error. */
-const absent = (err: unknown) => err instanceof ApiError && (err.status === 404 || err.status === 405);
+const absent = (err: unknown) => err instanceof KeyformError && (err.status === 404 || err.status === 405);
 
 function lockText(lock: unknown): HTMLElement {
   if (!lock) return h("span", { class: "muted" }, "unlocked");

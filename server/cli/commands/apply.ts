@@ -3,37 +3,12 @@ import { existsSync, mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import type { Command } from "commander";
 import { quoted, safeJson, safeLine } from "../../reconciler/render/safe-text";
-import { connect, KeyformError, NO_TOKEN, resolveEndpoint, type KeyformClient } from "../client";
-import { CliError, out, warn, type CliIO } from "../io";
+import { connect, NO_TOKEN, resolveEndpoint, type KeyformClient } from "../client";
+import { CliError, out, warn, type CliIO, type RunCommand } from "../io";
 import { ensureOutputsDir, mergeOutputs, outputsKey, outputsPath, readOutputs, untrustedWarning, writeOutputs, type ApplyOutputs } from "../outputs-file";
-import { PLAN_ID, readSavedPlan, writeSavedPlan } from "../saved-plan";
-import { loadTfInput, providerEndpoint } from "../tf-input";
-import { checkedStack, ownerQuery } from "../stack-arg";
-
-interface PlanView {
-  id: string;
-  stack: string;
-  serial: number;
-  lineage: string | null;
-  has_changes: boolean;
-  errored: boolean;
-  summary: { import: number; add: number; change: number; destroy: number };
-  terraform: unknown;
-}
-
-interface PlanFlags {
-  stack?: string;
-  owner?: string;
-  endpoint?: string;
-  useConfigEndpoint?: boolean;
-  out?: string;
-  json?: boolean;
-  markdown?: boolean;
-  detailedExitcode?: boolean;
-  replace?: string[];
-  target?: string[];
-  destroy?: boolean;
-}
+import { makePlan, planArguments, printPlan, type PlanFlags, type PlanView } from "../plan-request";
+import { PLAN_ID, readSavedPlan } from "../saved-plan";
+import { checkedStack } from "../stack-arg";
 
 interface ApplyResult {
   serial: number;
@@ -41,41 +16,6 @@ interface ApplyResult {
   summary: PlanView["summary"];
   resources: Array<{ address: string; action: string; key_id: string | null; secret?: string }>;
   outputs: ApplyOutputs;
-}
-
-/** The client for a configuration: the endpoint the user chose; the configuration's only if it is the same, or with --use-config-endpoint. */
-function clientFor(io: CliIO, o: PlanFlags, config: Record<string, unknown>): KeyformClient {
-  if (!io.env.KEYFORM_TOKEN) throw new CliError(NO_TOKEN);
-  const r = resolveEndpoint(io.env, { flag: o.endpoint, configEndpoint: providerEndpoint(config), useConfigEndpoint: o.useConfigEndpoint });
-  if (r.ignoredConfigEndpoint !== undefined) {
-    warn(io, `Note: using ${r.endpoint}, not the provider block's endpoint ${quoted(r.ignoredConfigEndpoint)} (set KEYFORM_ENDPOINT or --endpoint; --use-config-endpoint trusts the configuration's).`);
-  }
-  return connect(r.endpoint, io.env.KEYFORM_TOKEN);
-}
-
-/** Plans a configuration on the server; returns the stored plan, the client that made it and the stack. */
-async function makePlan(io: CliIO, pathArg: string | undefined, o: PlanFlags) {
-  const input = loadTfInput(io.cwd, pathArg, o.stack);
-  const stack = checkedStack(input.stack, quoted(input.source));
-  const owner = ownerQuery(o.owner);
-  const client = clientFor(io, o, input.config);
-  try {
-    const plan = await client.request<PlanView>("POST", `/v1/stacks/${encodeURIComponent(stack)}/plans${owner}`, {
-      config: input.config, destroy: o.destroy || undefined, replace: o.replace, target: o.target,
-    });
-    return { plan, client, stack, failed: false };
-  } catch (err) {
-    const planId = err instanceof KeyformError && err.code === "PLAN_FAILED" ? (err.body as { plan_id?: string }).plan_id : undefined;
-    if (!planId) throw err;
-    const plan = ((err as KeyformError).body as { plan: PlanView }).plan;
-    return { plan, client, stack, failed: true };
-  }
-}
-
-async function printPlan(io: CliIO, client: KeyformClient, plan: PlanView, o: PlanFlags): Promise<void> {
-  if (!PLAN_ID.test(String(plan.id))) throw new CliError("the server answered with a malformed plan id");
-  if (o.json) return out(io, safeJson(plan.terraform));
-  out(io, await client.text(`/v1/plans/${plan.id}?format=${o.markdown ? "markdown" : "text"}`));
 }
 
 async function confirm(io: CliIO): Promise<boolean> {
@@ -130,40 +70,8 @@ function printApplied(io: CliIO, r: ApplyResult): void {
   }
 }
 
-const collect = (v: string, prev: string[] = []) => [...prev, v];
-
-/** What to plan, and how: shared by `plan` and `apply`. */
-function planArguments(c: Command): Command {
-  return c
-    .argument("[path]", "cdktf.out | cdktf.out/stacks/NAME | FILE.tf.json (default ./cdktf.out)")
-    .option("--stack <name>", "stack name (default: the config's //.metadata.stackName)")
-    .option("--owner <account>", "operator only: the account whose stack this is (stacks live in their owner's namespace)")
-    .option("--endpoint <url>", "keyform server, the only place KEYFORM_TOKEN is sent (default KEYFORM_ENDPOINT, else http://127.0.0.1:8080)")
-    .option("--use-config-endpoint", "send the token to the provider block's endpoint when neither --endpoint nor KEYFORM_ENDPOINT is set (trust the configuration)")
-    .option("--replace <address>", "force replacement of this resource (repeatable)", collect)
-    .option("--target <address>", "limit the plan to this resource (repeatable)", collect)
-    .option("--destroy", "plan to destroy everything in the stack");
-}
-
-export function registerPlanApply(program: Command, io: CliIO, run: (fn: () => Promise<number | void>) => void): void {
-  planArguments(program.command("plan").description("Plan a cdktf.out folder, one stack folder or a *.tf.json file against the keyform server"))
-    .option("--out <file>", "save {plan_id, endpoint, stack, lineage, serial} for `keyform apply --plan`")
-    .option("--json", "print Terraform's JSON plan format")
-    .option("--markdown", "print a pull-request comment")
-    .option("--detailed-exitcode", "exit 0 without changes, 2 with changes, 1 on error")
-    .action((path: string | undefined, o: PlanFlags) =>
-      run(async () => {
-        const { plan, client, stack, failed } = await makePlan(io, path, o);
-        await printPlan(io, client, plan, o);
-        if (failed) return 1;
-        if (o.out) {
-          writeSavedPlan(resolve(io.cwd, o.out), { plan_id: plan.id, endpoint: client.endpoint, stack, lineage: plan.lineage, serial: plan.serial });
-          if (!o.json) out(io, `\nSaved the plan to ${safeLine(o.out)}. To apply exactly these actions, run: keyform apply --plan ${safeLine(o.out)}`);
-        }
-        return o.detailedExitcode && plan.has_changes ? 2 : 0;
-      }),
-    );
-
+/** `keyform apply`: plan and apply a configuration (after confirmation), or apply a saved plan; keeps the outputs. */
+export function registerApply(program: Command, io: CliIO, run: RunCommand): void {
   planArguments(program.command("apply").description("Plan and apply a configuration, or apply a saved plan"))
     .option("--plan <file|id>", "apply a saved plan (a file written by `plan --out`, or a plan id with --stack)")
     .option("--auto-approve", "do not ask for confirmation")
