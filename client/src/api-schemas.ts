@@ -137,6 +137,7 @@ export const DiagnosticSchema = Obj({
   detail: Type.String(),
   address: Type.Optional(Type.String()),
   code: Type.Optional(Type.String({ description: "The ErrorCode the key API would answer for the same refusal." })),
+  attribute: Type.Optional(Type.String({ description: "The argument the refusal is about, as the provider plugin and the constructs name it." })),
 });
 
 export const PlanSummarySchema = Obj({
