@@ -137,6 +137,7 @@ export const DiagnosticSchema = Obj({
   detail: Type.String(),
   address: Type.Optional(Type.String()),
   code: Type.Optional(Type.String({ description: "The ErrorCode the key API would answer for the same refusal." })),
+  attribute: Type.Optional(Type.String({ description: "The argument the refusal is about, as the provider plugin and the constructs name it." })),
 });
 
 export const PlanSummarySchema = Obj({
@@ -166,11 +167,12 @@ export const TerraformPlanSchema = Type.Object(
     format_version: Type.String(),
     terraform_version: Type.String(),
     planned_values: Type.Object({}),
-    resource_drift: Type.Array(Type.Object({})),
+    resource_drift: Type.Optional(Type.Array(Type.Object({}), { description: "Left out when nothing changed outside, as Terraform does." })),
     resource_changes: Type.Array(Type.Object({})),
     output_changes: Type.Object({}),
     prior_state: Type.Optional(Type.Object({})),
     configuration: Type.Object({}),
+    relevant_attributes: Type.Optional(Type.Array(Type.Object({ resource: Type.String(), attribute: Type.Array(Type.Unknown()) }))),
     timestamp: Type.String(),
     applyable: Type.Boolean(),
     complete: Type.Boolean(),
@@ -196,7 +198,7 @@ export const PlanViewSchema = Obj(
     applier: Nullable(ApplierNeedsSchema),
     terraform: TerraformPlanSchema,
   },
-  "A stored plan; with ?format=text or ?format=markdown the same plan rendered as text/plain or text/markdown.",
+  "A stored plan (the default, ?format=keyform); ?format=json answers its `terraform` member alone, and ?format=text or ?format=markdown the same plan rendered as text/plain or text/markdown.",
 );
 
 export const ChangeActionSchema = Literals(["create", "update", "replace", "delete", "import", "move", "noop", "forget"] as const);

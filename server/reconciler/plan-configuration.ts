@@ -14,6 +14,7 @@ export function buildConfiguration(desired: DesiredConfig): Record<string, unkno
     if (p.endpoint !== null) expressions.endpoint = { constant_value: p.endpoint };
     const entry: Record<string, unknown> = { name: "keyform", full_name: PROVIDER_NAME };
     if (p.alias) entry.alias = p.alias;
+    if (desired.providerVersionConstraint !== undefined) entry.version_constraint = desired.providerVersionConstraint;
     entry.expressions = expressions;
     providerConfig[p.key] = entry;
   }
@@ -50,8 +51,10 @@ export function buildConfiguration(desired: DesiredConfig): Record<string, unkno
   }
   const outputs: Record<string, unknown> = {};
   for (const o of desired.outputs) {
-    const entry: Record<string, unknown> = { expression: expression(o.rawExpression) };
+    // Terraform's key order: sensitive, expression, description.
+    const entry: Record<string, unknown> = {};
     if (o.sensitive) entry.sensitive = true;
+    entry.expression = expression(o.rawExpression);
     if (o.description) entry.description = o.description;
     outputs[o.name] = entry;
   }
@@ -64,12 +67,17 @@ function expressionsOf(raw: Record<string, unknown>): Record<string, unknown> {
   return out;
 }
 
-/** `{constant_value}` for literals, `{references}` (Terraform lists `a.b.c` then `a.b`) otherwise. */
+/**
+ * `{constant_value, references?}`: Terraform evaluates a JSON-syntax expression without a context for
+ * `constant_value`, which leaves `${…}` templates as their literal strings, so every argument of a
+ * `*.tf.json` has a `constant_value` (the JSON as written) and, when it refers to anything, `references`
+ * (Terraform lists `a.b.c` then `a.b`).
+ */
 function expression(raw: unknown): Record<string, unknown> {
   const refs: string[] = [];
   collectRefs(raw, refs);
   if (!refs.length) return { constant_value: canonical(raw) };
-  return { references: [...new Set(refs)] };
+  return { constant_value: canonical(raw), references: [...new Set(refs)] };
 }
 
 /**

@@ -1,6 +1,6 @@
 import { resourceOf } from "./expression";
 import { diffApiKey, type ReplaceCause } from "../../core/diff/api-key.diff";
-import { rotationDueIso, secretIssuedAt, sortedScopes, valueEqual } from "./plan-values";
+import { rotationDueIso, secretIssuedAt, valueEqual } from "./plan-values";
 import { resolveDeferred } from "./deferred";
 import type {
   ActionReason,
@@ -120,7 +120,8 @@ export function planDesired(n: PlanNode, nodes: Map<string, PlanNode>, current: 
 
   const type = ignored("type") ? b!.type : d.args.type ?? b?.type ?? "live";
   const name = ignored("name") ? b!.name : d.args.name ?? (deferredName ? "" : b?.name ?? "");
-  const scopes = ignored("scopes") ? b!.scopes : sortedScopes(d.args.scopes ?? []);
+  // In the configured order (Terraform shows lists as configured); compared as sets.
+  const scopes = ignored("scopes") ? b!.scopes : [...new Set(d.args.scopes ?? [])];
   const rotateEvery = ignored("rotate_every") ? b!.rotate_every : d.args.rotate_every;
   const rotationOverlap = ignored("rotation_overlap") ? b!.rotation_overlap : d.args.rotation_overlap;
   const account = ignored("account") ? b!.account : d.account ?? b?.account ?? "";

@@ -18,6 +18,18 @@ export function sameInstant(a: string | null, b: string | null): boolean {
 
 export const sortedScopes = (scopes: readonly string[]): string[] => [...new Set(scopes)].sort();
 
+/**
+ * Scopes in `order` (the configured order, or the state's) when they are the same set, else sorted as
+ * the server keeps them: terraform-provider-keyform keeps the configured order the same way, and
+ * Terraform shows lists in that order.
+ */
+export function orderedLike(order: readonly string[] | undefined | null, scopes: readonly string[]): string[] {
+  const sorted = sortedScopes(scopes);
+  if (!order) return sorted;
+  const kept = [...new Set(order)];
+  return kept.length === sorted.length && [...kept].sort().every((s, i) => s === sorted[i]) ? kept : sorted;
+}
+
 /** What the stack keeps about a key's rotation: its arguments, and when its current secret was issued. */
 export interface RotationState {
   rotate_every: string | null;
@@ -57,14 +69,14 @@ export function storedValues(r: StateResource): KeyValues {
     rotate_every: a.rotate_every,
     rotation_due_at: rotationDueIso(secretIssuedAt(r.secretIssuedAt, a.created_at), a.rotate_every),
     rotation_overlap: a.rotation_overlap ?? null,
-    scopes: sortedScopes(a.scopes),
+    scopes: [...new Set(a.scopes)],
     status: "active",
     type: a.type,
   };
 }
 
 /** The object as the database holds it now (refresh). The rotation arguments live only in stack state. */
-export function liveValues(k: LiveKey, rotation: RotationState | null, now: number): KeyValues {
+export function liveValues(k: LiveKey, rotation: RotationState | null, now: number, stateScopes?: readonly string[]): KeyValues {
   const rotateEvery = rotation?.rotate_every ?? null;
   return {
     account: k.account,
@@ -78,7 +90,7 @@ export function liveValues(k: LiveKey, rotation: RotationState | null, now: numb
     rotate_every: rotateEvery,
     rotation_due_at: rotationDueIso(secretIssuedAt(rotation?.secretIssuedAt, iso(k.createdAt)), rotateEvery),
     rotation_overlap: rotation?.rotation_overlap ?? null,
-    scopes: sortedScopes(k.scopes),
+    scopes: orderedLike(stateScopes, k.scopes),
     status: effectiveStatus(k, now),
     type: k.type,
   };
@@ -100,6 +112,8 @@ export function differingAttributes(a: Partial<KeyValues>, b: Partial<KeyValues>
 
 export function valueEqual(attr: string, a: unknown, b: unknown): boolean {
   if (a === b) return true;
+  // Scopes are a set: their order (configured, stored) is shown, never a change.
+  if (attr === "scopes" && Array.isArray(a) && Array.isArray(b)) return JSON.stringify(sortedScopes(a as string[])) === JSON.stringify(sortedScopes(b as string[]));
   if (attr === "expires_at" || attr === "created_at" || attr === "last_used_at") {
     return sameInstant((a as string | null) ?? null, (b as string | null) ?? null);
   }

@@ -126,7 +126,7 @@ export function plan(desired: DesiredConfig, current: CurrentState, now: number,
       n.before = null;
       continue;
     }
-    n.before = liveValues(live, rotationStateOf(resource), now);
+    n.before = liveValues(live, rotationStateOf(resource), now, resource.attributes.scopes);
     n.driftAttrs = differingAttributes(n.stored, n.before, DRIFT_ATTRIBUTES);
     n.regenerated = live.generation !== resource.generation;
   }
@@ -295,6 +295,10 @@ export function plan(desired: DesiredConfig, current: CurrentState, now: number,
     if (n.before && !n.importId) priorResources.push(valuesResource(n.address, n.before, sensitiveShape(n.before) || {}));
     if (!n.selected) continue;
     if (opts.refresh && n.stored && (n.gone || n.driftAttrs.length || n.regenerated)) {
+      // The key's status is keyform's, not the provider schema's (the JSON plan leaves it out): the text says it.
+      if (!n.gone && n.before && n.before.status !== n.stored.status) {
+        notes[`drift:${n.address}`] = [`(status changed outside the stack: ${JSON.stringify(n.stored.status)} -> ${JSON.stringify(n.before.status)})`];
+      }
       resourceDrift.push(
         changeEntry(
           n.address,

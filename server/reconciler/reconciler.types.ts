@@ -184,6 +184,8 @@ export interface DesiredProvider {
 
 export interface DesiredConfig {
   stackName: string | null;
+  /** `terraform.required_providers.keyform.version`, when given. */
+  providerVersionConstraint?: string;
   providers: DesiredProvider[];
   resources: DesiredResource[]; // sorted by address
   dataSources: DesiredDataSource[]; // sorted by address

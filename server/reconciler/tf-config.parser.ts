@@ -98,6 +98,10 @@ class ConfigParser extends ConfigBlockReader {
     if (isObject(meta) && isObject(meta.metadata) && typeof meta.metadata.stackName === "string") {
       config.stackName = meta.metadata.stackName;
     }
+    // `terraform.required_providers.keyform.version`: the JSON plan's `provider_config.keyform.version_constraint`.
+    const tfBlock = json.terraform;
+    const required = isObject(tfBlock) && isObject(tfBlock.required_providers) ? tfBlock.required_providers.keyform : undefined;
+    if (isObject(required) && typeof required.version === "string") config.providerVersionConstraint = required.version;
     for (const key of Object.keys(json).sort()) {
       if (!["//", "terraform", "provider", "resource", "data", "output", "variable", "locals", "import", "moved", "removed"].includes(key)) {
         this.warning("Unsupported block ignored", `keyform does not evaluate ${quoted(key)} blocks; it was ignored.`);

@@ -8,6 +8,7 @@ import type { AuditEvent } from "../audit/audit.entity";
 import { AppError } from "../errors/app-error";
 import { ErrorCode } from "../errors/error-code";
 import type { ApiKey } from "../keys/key.entity";
+import { orderedLike } from "../reconciler/plan-values";
 import type { KeyChanges, KeyOperations, NewKey } from "../keys/key.operations";
 import type { KeyRepository } from "../keys/key.repository";
 import { generateKeyId } from "../../core/keys/secret-format";
@@ -47,14 +48,19 @@ export interface StateRotation {
   secretIssuedAt?: string;
 }
 
-export function stateResourceOf(address: string, k: ApiKey, rotateEvery: string | null, dependencies: string[], rotation: StateRotation = { rotationOverlap: null }): StateResource {
+/**
+ * `scopeOrder`: the configured order of the scopes (else the state's). The server keeps scopes as a sorted
+ * set; like terraform-provider-keyform, state keeps the configured order when the sets are equal, so the
+ * JSON plan shows scopes as Terraform would.
+ */
+export function stateResourceOf(address: string, k: ApiKey, rotateEvery: string | null, dependencies: string[], rotation: StateRotation = { rotationOverlap: null }, scopeOrder?: readonly string[]): StateResource {
   const issuedAt = rotation.secretIssuedAt ? Date.parse(rotation.secretIssuedAt) : k.createdAt;
   return {
     address,
     keyId: k.id,
     account: k.accountId,
     attributes: {
-      name: k.name, type: k.type, expires_in: k.expiresIn, expires_at: iso(k.expiresAt), scopes: k.scopes, rotate_every: rotateEvery,
+      name: k.name, type: k.type, expires_in: k.expiresIn, expires_at: iso(k.expiresAt), scopes: orderedLike(scopeOrder, k.scopes), rotate_every: rotateEvery,
       rotation_overlap: rotation.rotationOverlap, rotation_due_at: iso(rotationDueAt(issuedAt, rotateEvery)), created_at: iso(k.createdAt)!, masked: k.masked,
     },
     generation: k.generation,
@@ -163,19 +169,19 @@ export async function executePlan(
       case "noop": {
         const prev = state.get(c.address);
         const k = c.keyId ? existing.get(c.keyId) : undefined;
-        if (k && prev) state.set(c.address, stateResourceOf(c.address, k, rotate ?? prev.attributes.rotate_every, c.dependencies, rotationOf(c, prev)));
+        if (k && prev) state.set(c.address, stateResourceOf(c.address, k, rotate ?? prev.attributes.rotate_every, c.dependencies, rotationOf(c, prev), c.desired?.scopes ?? prev.attributes.scopes));
         break;
       }
       case "create": {
         const k = await create(c);
-        state.set(c.address, stateResourceOf(c.address, k, rotate, c.dependencies, rotationOf(c, undefined)));
+        state.set(c.address, stateResourceOf(c.address, k, rotate, c.dependencies, rotationOf(c, undefined), c.desired?.scopes));
         break;
       }
       case "replace": {
         const old = c.keyId ? existing.get(c.keyId) : undefined;
         if (old && old.stack === stack) revoke(c, old);
         const k = await create(c);
-        state.set(c.address, stateResourceOf(c.address, k, rotate, c.dependencies, rotationOf(c, undefined)));
+        state.set(c.address, stateResourceOf(c.address, k, rotate, c.dependencies, rotationOf(c, undefined), c.desired?.scopes));
         break;
       }
       case "update": {
@@ -190,7 +196,7 @@ export async function executePlan(
         k = await update(c, k);
         if (c.regenerate) k = await regenerate(c, k);
         out.resources.push({ address: c.address, action: c.action, key_id: k.id, key: k, ...(c.regenerate ? { secret: out.secrets.get(c.address) } : {}) });
-        state.set(c.address, stateResourceOf(c.address, k, rotate, c.dependencies, rotationOf(c, prev, c.regenerate)));
+        state.set(c.address, stateResourceOf(c.address, k, rotate, c.dependencies, rotationOf(c, prev, c.regenerate), c.desired?.scopes ?? prev?.attributes.scopes));
         break;
       }
       case "delete": {
@@ -208,7 +214,7 @@ export async function executePlan(
         out.audit.push({ accountId: k.accountId, action: "key.import", target: k.id, details: { stack, address: c.address } });
         const updated = await update(c, adopted);
         out.resources.push({ address: c.address, action: c.action, key_id: k.id, key: updated });
-        state.set(c.address, stateResourceOf(c.address, updated, rotate, c.dependencies, rotationOf(c, undefined)));
+        state.set(c.address, stateResourceOf(c.address, updated, rotate, c.dependencies, rotationOf(c, undefined), c.desired?.scopes));
         break;
       }
       case "move": {
@@ -217,7 +223,7 @@ export async function executePlan(
         const moved = await deps.ops.place(tx, applier, owned(c), { name: stack, address: c.address }, false);
         const updated = await update(c, moved);
         out.resources.push({ address: c.address, action: c.action, key_id: moved.id, key: updated });
-        state.set(c.address, stateResourceOf(c.address, updated, rotate, c.dependencies, rotationOf(c, prev)));
+        state.set(c.address, stateResourceOf(c.address, updated, rotate, c.dependencies, rotationOf(c, prev), c.desired?.scopes ?? prev?.attributes.scopes));
         break;
       }
       case "forget": {

@@ -165,23 +165,23 @@ async function inflateSegments(segments: string[]): Promise<string> {
   return Buffer.concat(parts).toString("utf8");
 }
 
-interface TerraformPlanDoc {
-  planned_values: { outputs: Plan["terraform"]["plannedValues"]["outputs"]; root_module: { resources: Plan["terraform"]["plannedValues"]["resources"] } };
-  resource_drift: Plan["terraform"]["resourceDrift"];
+export interface TerraformPlanDoc {
+  planned_values: { outputs: Plan["terraform"]["plannedValues"]["outputs"]; root_module: { resources?: Plan["terraform"]["plannedValues"]["resources"] } };
+  resource_drift?: Plan["terraform"]["resourceDrift"];
   resource_changes: Plan["terraform"]["resourceChanges"];
   output_changes: Plan["terraform"]["outputChanges"];
-  prior_state?: { values: { outputs: NonNullable<Plan["terraform"]["priorState"]>["outputs"]; root_module: { resources: NonNullable<Plan["terraform"]["priorState"]>["resources"] } } };
+  prior_state?: { values: { outputs: NonNullable<Plan["terraform"]["priorState"]>["outputs"]; root_module: { resources?: NonNullable<Plan["terraform"]["priorState"]>["resources"] } } };
   configuration: Plan["terraform"]["configuration"];
 }
 
 /** The inverse of `renderPlanJson` for the pieces a plan keeps. */
-function fromPlanJson(doc: TerraformPlanDoc): Plan["terraform"] {
+export function fromPlanJson(doc: TerraformPlanDoc): Plan["terraform"] {
   return {
-    resourceDrift: doc.resource_drift,
+    resourceDrift: doc.resource_drift ?? [], // left out when empty, as Terraform does
     resourceChanges: doc.resource_changes,
     outputChanges: doc.output_changes,
-    plannedValues: { outputs: doc.planned_values.outputs, resources: doc.planned_values.root_module.resources },
-    priorState: doc.prior_state ? { outputs: doc.prior_state.values.outputs, resources: doc.prior_state.values.root_module.resources } : null,
+    plannedValues: { outputs: doc.planned_values.outputs, resources: doc.planned_values.root_module.resources ?? [] },
+    priorState: doc.prior_state ? { outputs: doc.prior_state.values.outputs, resources: doc.prior_state.values.root_module.resources ?? [] } : null,
     configuration: doc.configuration,
   };
 }

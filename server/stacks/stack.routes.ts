@@ -1,6 +1,7 @@
 import {
-  ApplyResultSchema, PlanFailedProblemSchema, PlanViewSchema, StackDetailSchema, StackListSchema, TerraformStateSchema, UnlockResultSchema,
+  ApplyResultSchema, PlanFailedProblemSchema, PlanViewSchema, StackDetailSchema, StackListSchema, TerraformPlanSchema, TerraformStateSchema, UnlockResultSchema,
 } from "../../client/src/api-schemas";
+import { Type } from "@sinclair/typebox";
 import { route } from "../http/route";
 import { rawBodyOf } from "../http/router";
 import { NoBody, PlanBody, PlanQuery, StackOwnerQuery, UnlockBody } from "./stack.schemas";
@@ -16,8 +17,8 @@ export function stackRoutes(stacks: StackService, planConfigLimitBytes: number) 
       handler: (c) => stacks.plan(c, c.params.stack, rawBodyOf(c.req), c.query.owner, c.res.locals.requestId as string | undefined),
     }),
     route({
-      method: "get", path: "/v1/plans/:planId", tag: "stacks", query: PlanQuery, responses: { 200: PlanViewSchema },
-      summary: "A stored plan: JSON (with Terraform's JSON plan format under `terraform`), Terraform-style text, or Markdown for a pull request.",
+      method: "get", path: "/v1/plans/:planId", tag: "stacks", query: PlanQuery, responses: { 200: Type.Union([PlanViewSchema, TerraformPlanSchema]) },
+      summary: "A stored plan: keyform's JSON (default, `?format=keyform`: id, summary, diagnostics, applier, with Terraform's JSON plan under `terraform`), the bare Terraform JSON plan exactly as `terraform show -json` prints it (`?format=json`), Terraform-style text, or Markdown for a pull request.",
       handler: async (c) => {
         const r = await stacks.getPlan(c, c.params.planId, c.query.format);
         if ("text" in r && typeof r.text === "string") {

@@ -21,7 +21,14 @@ export const PlanBody = Type.Object(
 );
 
 export const PlanQuery = Type.Object(
-  { format: Type.Optional(Type.Union([Type.Literal("json"), Type.Literal("text"), Type.Literal("markdown")])) },
+  {
+    format: Type.Optional(
+      Type.Union([Type.Literal("keyform"), Type.Literal("json"), Type.Literal("text"), Type.Literal("markdown")], {
+        description:
+          "`keyform` (default): the plan's keyform fields with Terraform's JSON plan under `terraform`; `json`: the bare Terraform JSON plan, as `terraform show -json PLANFILE` prints it; `text`: Terraform-style text; `markdown`: a pull-request comment.",
+      }),
+    ),
+  },
   { additionalProperties: false },
 );
 

@@ -139,8 +139,13 @@ export class StackService {
     return sp;
   }
 
-  async getPlan(ctx: CallContext, id: string, format: "json" | "text" | "markdown" = "json") {
+  /**
+   * A stored plan: `keyform` (default) is its keyform fields with the Terraform JSON plan under
+   * `terraform`; `json` is that Terraform JSON plan alone, the document `terraform show -json` prints.
+   */
+  async getPlan(ctx: CallContext, id: string, format: "keyform" | "json" | "text" | "markdown" = "keyform") {
     const sp = await this.requirePlan(ctx, id, "stack.read");
+    if (format === "json") return renderPlanJson(sp.plan);
     if (format === "text") return { text: renderPlanText(sp.plan), type: "text/plain" };
     if (format === "markdown") {
       const ref = parseStackKey(sp.stack);

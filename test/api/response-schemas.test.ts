@@ -65,7 +65,8 @@ describe("response schemas in /openapi.json", () => {
     expect(doc.components.responses.Problem).toMatchObject({ content: { "application/problem+json": { schema: { $ref: "#/components/schemas/Problem" } } } });
     // The plan: JSON, or the same plan as text/plain or text/markdown; a PLAN_FAILED answer carries it too.
     const plan = Object.entries(doc.paths).find(([p]) => /^\/v1\/plans\/\{[^}]+\}$/.test(p))![1].get.responses["200"].content!;
-    expect(plan["application/json"].schema).toEqual({ $ref: "#/components/schemas/Plan" });
+    // keyform's plan view (the default), or with ?format=json the bare Terraform plan
+    expect(plan["application/json"].schema).toEqual({ anyOf: [{ $ref: "#/components/schemas/Plan" }, { $ref: "#/components/schemas/TerraformPlan" }] });
     expect(Object.keys(plan).sort()).toEqual(["application/json", "text/markdown", "text/plain"]);
     const failed = doc.paths["/v1/stacks/{stack}/plans"].post.responses["422"].content!["application/problem+json"].schema;
     expect(failed).toEqual({ $ref: "#/components/schemas/PlanFailedProblem" });

@@ -199,6 +199,6 @@ describe("evaluation limits: one diagnostic naming the limit and the place", () 
     const long = "a".repeat(200_000);
     const p = plan(parseConfig(tfConfig({ k: { name: `\${${long}.b}` } })), currentWith([]), NOW);
     const resources = (p.terraform.configuration as { root_module: { resources: Array<{ expressions: { name: unknown } }> } }).root_module.resources;
-    expect(resources[0].expressions.name).toEqual({ references: [`${long}.b`] });
+    expect(resources[0].expressions.name).toEqual({ constant_value: `\${${long}.b}`, references: [`${long}.b`] });
   });
 });

@@ -24,11 +24,12 @@ describe("renderPlanJson", () => {
       "format_version",
       "terraform_version",
       "planned_values",
-      "resource_drift",
+      // resource_drift is left out when empty, as Terraform does
       "resource_changes",
       "output_changes",
       "prior_state",
       "configuration",
+      "relevant_attributes",
       "timestamp",
       "applyable",
       "complete",
@@ -46,7 +47,7 @@ describe("renderPlanJson", () => {
     expect(create).toMatchObject({ mode: "managed", type: "keyform_api_key", name: "ci", provider_name: "registry.terraform.io/keyform/keyform" });
     expect(Object.keys(create.change as object)).toEqual(["actions", "before", "after", "after_unknown", "before_sensitive", "after_sensitive"]);
     expect(create.change).toMatchObject({ actions: ["create"], before: null, before_sensitive: false, after_unknown: { id: true, secret: true }, after_sensitive: { secret: true } });
-    expect(changes[1]).toMatchObject({ action_reason: "delete_because_no_resource_config", change: { actions: ["delete"], after: null, after_unknown: false } });
+    expect(changes[1]).toMatchObject({ action_reason: "delete_because_no_resource_config", change: { actions: ["delete"], after: null, after_unknown: {} } });
   });
 
   test("sensitive and unknown shapes follow each resource's own scopes and unknown attributes", () => {
@@ -70,7 +71,8 @@ describe("renderPlanJson", () => {
 
   test("output_changes use plain booleans and flag sensitive outputs", () => {
     expect(doc.output_changes).toEqual({
-      ci_key: { actions: ["create"], before: null, after: null, after_unknown: true, before_sensitive: false, after_sensitive: true },
+      // unknown: no `after` (Terraform leaves it out); a sensitive output is sensitive on both sides
+      ci_key: { actions: ["create"], before: null, after_unknown: true, before_sensitive: true, after_sensitive: true },
       staging_name: { actions: ["create"], before: null, after: "staging-eu", after_unknown: false, before_sensitive: false, after_sensitive: false },
     });
   });
@@ -108,17 +110,17 @@ describe("renderPlanText", () => {
         "",
         "  # keyform_api_key.ci will be created",
         '  + resource "keyform_api_key" "ci" {',
-        '      + account    = "acme"',
-        "      + created_at = (known after apply)",
-        "      + expires_at = (known after apply)",
-        '      + expires_in = "90d"',
-        "      + id         = (known after apply)",
-        "      + masked     = (known after apply)",
-        '      + name       = "github-actions"',
-        "      + scopes     = []",
-        "      + secret     = (sensitive value)",
-        '      + status     = "active"',
-        '      + type       = "live"',
+        '      + account      = "acme"',
+        "      + created_at   = (known after apply)",
+        "      + expires_at   = (known after apply)",
+        '      + expires_in   = "90d"',
+        "      + id           = (known after apply)",
+        "      + last_used_at = (known after apply)",
+        "      + masked       = (known after apply)",
+        '      + name         = "github-actions"',
+        "      + scopes       = []",
+        "      + secret       = (sensitive value)",
+        '      + type         = "live"',
         "    }",
         "",
         "Plan: 1 to add, 0 to change, 0 to destroy.",
@@ -144,7 +146,7 @@ describe("renderPlanText", () => {
         '  ~ resource "keyform_api_key" "staging" {',
         `        id         = "${keyId("keyform_api_key.staging")}"`,
         '      ~ name       = "staging" -> "staging-eu"',
-        "        # (8 unchanged attributes hidden)",
+        "        # (7 unchanged attributes hidden)",
         "    }",
         "",
         "Plan: 0 to add, 1 to change, 0 to destroy.",
@@ -178,15 +180,17 @@ describe("renderPlanText", () => {
         "",
         "  # keyform_api_key.old must be replaced",
         '-/+ resource "keyform_api_key" "old" {',
-        '      ~ created_at = "2026-11-13T12:00:00.000Z" -> (known after apply)',
-        "      + expires_at = (known after apply)",
-        '      - expires_in = "never" -> null',
-        `      ~ id         = "${keyId("keyform_api_key.old")}" -> (known after apply)`,
-        '      ~ masked     = "kf_live_keyf…0000" -> (known after apply)',
-        '        name       = "old"',
-        "      ~ secret     = (sensitive value)",
-        '      ~ type       = "live" -> "temp" # forces replacement',
-        "        # (3 unchanged attributes hidden)",
+        // what terraform-provider-keyform plans for the new key: arguments the configuration leaves out are unknown
+        '      ~ created_at   = "2026-11-13T12:00:00.000Z" -> (known after apply)',
+        "      + expires_at   = (known after apply)",
+        '      ~ expires_in   = "never" -> (known after apply)',
+        `      ~ id           = "${keyId("keyform_api_key.old")}" -> (known after apply)`,
+        "      + last_used_at = (known after apply)",
+        '      ~ masked       = "kf_live_keyf…0000" -> (known after apply)',
+        '        name         = "old"',
+        "      ~ secret       = (sensitive value)",
+        '      ~ type         = "live" -> "temp" # forces replacement',
+        "        # (2 unchanged attributes hidden)",
         "    }",
         "",
         "Plan: 1 to add, 0 to change, 1 to destroy.",
@@ -225,7 +229,6 @@ describe("renderPlanText", () => {
         '      - name       = "gone" -> null',
         "      - scopes     = [] -> null",
         "      - secret     = (sensitive value)",
-        '      - status     = "active" -> null',
         '      - type       = "live" -> null',
         "    }",
         "",
@@ -302,7 +305,7 @@ describe("renderPlanMarkdown", () => {
     expect(md.startsWith("### keyform plan for stack `keys`\n")).toBe(true);
     expect(md).toContain("**Plan: 1 to add, 1 to change, 0 to destroy.**");
     expect(md).toContain("<details><summary>Show plan</summary>\n\n```diff\n");
-    expect(md).toContain('+       name       = "ci"');
+    expect(md).toContain('+       name         = "ci"');
     expect(md).toContain('!       name       = "staging" -> "staging-eu"');
     expect(md).toContain("!   resource \"keyform_api_key\" \"staging\" {");
     expect(md).toContain("```\n\n</details>");
@@ -326,8 +329,8 @@ describe("renderPlanText: drift without changes", () => {
   test("an expired temp key is reported as drift and the plan has no changes", () => {
     const current = currentWith([{ address: "keyform_api_key.t", name: "t", type: "temp", createdAt: NOW - DAY }]);
     const text = renderPlanText(planFor({ t: { name: "t", type: "temp" } }, current));
-    expect(text).toContain("  # keyform_api_key.t has changed\n  ~ resource \"keyform_api_key\" \"t\" {\n");
-    expect(text).toContain('      ~ status     = "active" -> "expired"\n');
+    // status is keyform's own, not an attribute of the provider schema: a note under the drift header says it
+    expect(text).toContain('  # keyform_api_key.t has changed\n  # (status changed outside the stack: "active" -> "expired")\n  ~ resource "keyform_api_key" "t" {\n');
     expect(text).toContain("No changes. Your infrastructure matches the configuration.\n\nYour configuration already matches the changes detected above.\n");
   });
 });

@@ -1,5 +1,7 @@
 import { jsonChunks } from "../../server/json/json-chunks";
 import { renderPlanJson } from "../../server/reconciler/render/plan-json";
+import { renderPlanText } from "../../server/reconciler/render/plan-text";
+import { fromPlanJson, type TerraformPlanDoc } from "../../server/stacks/plan.repository";
 import { currentWith, DAY, foreignKey, keyId, NOW, planFor } from "../reconciler/fixtures";
 
 /** A plan touching creates, updates, drift, deletes, an import and outputs; masked keys carry a "…". */
@@ -55,4 +57,13 @@ describe("jsonChunks", () => {
     for (const size of [1, 5, 1000]) expect([...jsonChunks(value, size)].join("")).toBe(JSON.stringify(value));
     for (const scalar of [null, 0, "x", true, [], {}]) expect([...jsonChunks(scalar)].join("")).toBe(JSON.stringify(scalar));
   });
+});
+
+test("a plan read back from its stored JSON document renders the same JSON plan and the same text", () => {
+  const p = mixedPlan();
+  const doc = JSON.parse(JSON.stringify(renderPlanJson(p))) as TerraformPlanDoc;
+  const back = { ...p, terraform: fromPlanJson(doc) };
+  expect(renderPlanJson(back)).toEqual(renderPlanJson(p));
+  expect(renderPlanText(back)).toBe(renderPlanText(p));
+  expect(renderPlanText(p)).toContain("keyform_api_key.drifted has changed");
 });

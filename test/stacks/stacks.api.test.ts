@@ -31,6 +31,15 @@ describe.each(STORE_KINDS)("stacks over the REST API on %s", (kind) => {
     expect(p.body.id).toMatch(/^plan_[0-9A-Za-z]{24}$/);
     expect(p.body.terraform).toMatchObject({ format_version: "1.2", resource_changes: [{ address: "keyform_api_key.ci", change: { actions: ["create"] } }] });
 
+    // ?format=json: the bare Terraform JSON plan (what `terraform show -json` prints); keyform's own
+    // fields stay in the default answer, also given as ?format=keyform
+    const bare = await h.as().get(`/v1/plans/${p.body.id}?format=json`);
+    expect(bare.headers["content-type"]).toMatch(/^application\/json/);
+    expect(bare.body).toEqual(p.body.terraform);
+    expect(bare.body.id).toBeUndefined();
+    expect((await h.as().get(`/v1/plans/${p.body.id}?format=keyform`)).text).toBe(p.text);
+    expect((await h.as().get(`/v1/plans/${p.body.id}`)).text).toBe(p.text);
+
     const text = await h.as().get(`/v1/plans/${p.body.id}?format=text`);
     expect(text.headers["content-type"]).toMatch(/^text\/plain/);
     expect(text.text).toContain("# keyform_api_key.ci will be created");

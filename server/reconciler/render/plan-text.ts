@@ -1,5 +1,6 @@
 import { applierSentence } from "../plan-applier";
 import type { Diagnostic, KeyValues, OutputChangeEntry, Plan, ResourceChangeEntry } from "../reconciler.types";
+import { terraformView } from "./plan-json";
 import { safeLine } from "./safe-text";
 
 /**
@@ -25,7 +26,6 @@ const SCHEMA: Array<keyof KeyValues | "secret"> = [
   "rotation_overlap",
   "scopes",
   "secret",
-  "status",
   "type",
 ];
 
@@ -35,7 +35,8 @@ const SYMBOL: Record<Kind, string> = { create: "  + ", update: "  ~ ", delete: "
 
 export function renderPlanText(plan: Plan): string {
   const out: string[] = [];
-  const tf = plan.terraform;
+  // The same view the JSON plan shows, so a plan read back from storage renders the same text.
+  const tf = terraformView(plan.terraform);
   if (plan.errored) {
     out.push("Planning failed. Terraform encountered an error while generating this plan.", "");
     out.push(...renderDiagnostics(plan.diagnostics));
@@ -51,7 +52,7 @@ export function renderPlanText(plan: Plan): string {
     out.push('last "terraform apply" which may have affected this plan:', "");
     for (const d of tf.resourceDrift) {
       const deleted = d.change.actions[0] === "delete";
-      out.push(`  # ${d.address} ${deleted ? "has been deleted" : "has changed"}`);
+      out.push(`  # ${d.address} ${deleted ? "has been deleted" : "has changed"}`, ...(plan.notes[`drift:${d.address}`] ?? []).map((l) => `  # ${l}`));
       out.push(...renderBlock(d, deleted ? "delete" : "update", []), "");
     }
     out.push("Unless you have made equivalent changes to your configuration, or ignored the");
