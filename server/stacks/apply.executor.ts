@@ -92,9 +92,13 @@ export async function executePlan(
   const state = new Map((prior?.resources ?? []).map((r) => [r.address, r]));
   // Names known only after apply, resolved in the plan's (dependency) order before anything is checked or written.
   const { changes, presetIds } = resolveDeferredNames(plan.changes, state, now);
-  const accountIds = [...new Set(changes.map((c) => c.account))].sort();
-  const locked = new Map<string, Account>((await deps.accounts.lockManyForKeyChange(tx, accountIds)).map((a) => [a.id, a]));
   const existingIds = [...new Set(changes.flatMap((c) => (c.keyId ? [c.keyId] : [])))];
+  // The accounts of the new keys and of the keys they change or replace (a key moved to another account
+  // is a replacement: the old key's account loses a key). A key's account never changes, so reading the
+  // keys before the locks is enough to know which to take; they are read again under them.
+  const priorAccounts = (await deps.keys.findByIds(existingIds, tx)).map((k) => k.accountId);
+  const accountIds = [...new Set([...changes.map((c) => c.account), ...priorAccounts])].sort();
+  const locked = new Map<string, Account>((await deps.accounts.lockManyForKeyChange(tx, accountIds)).map((a) => [a.id, a]));
   const existing = new Map((await deps.keys.findByIds(existingIds, tx)).map((k) => [k.id, k]));
   const account = (id: string) => {
     const a = locked.get(id);
