@@ -226,6 +226,12 @@ export const ApplyResultSchema = Obj({
       type: Type.Literal("string"),
       value: Type.Optional(Type.Unknown()),
       unavailable: Type.Optional(Type.Literal(true)),
+      secret_of: Type.Optional(
+        Type.Array(
+          Obj({ account: Type.String(), id: Type.String(), type: Type.String(), expires_at: NullableTime }),
+          { description: "The keys whose secrets the value holds, so that `keyform output` can refuse one that is no longer active." },
+        ),
+      ),
     }),
   ),
 });

@@ -20,7 +20,8 @@ export function applierNeeds(ordered: PlanNode[]): ApplierNeeds {
     for (const s of k.scopes) scopes.add(s);
     if (lifetime === "never" || (lifetime === undefined && k.expires_at === null)) neverExpiring = true;
     else if (lifetime) longestLifetime = longer(longestLifetime, lifetime);
-    else if (k.expires_at && (latest === null || Date.parse(k.expires_at) > Date.parse(latest))) latest = k.expires_at;
+    // (a value that is not a time was refused by the plan already: it states nothing)
+    else if (k.expires_at && !Number.isNaN(Date.parse(k.expires_at)) && (latest === null || Date.parse(k.expires_at) > Date.parse(latest))) latest = k.expires_at;
   };
   for (const n of ordered) {
     switch (n.action) {

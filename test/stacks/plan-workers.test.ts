@@ -3,6 +3,7 @@ import { buildServices, type Services } from "../../server/container";
 import { createApp } from "../../server/app";
 import { createLogger } from "../../server/logging/logger";
 import { DEFAULT_LIMITS } from "../../server/reconciler/evaluation-limits";
+import { DEFAULT_KEY_TERMS } from "../../core/keys/terms";
 import { Store } from "../../server/store/store";
 import { join } from "node:path";
 import request from "supertest";
@@ -59,7 +60,7 @@ describe("a plan worker that dies", () => {
   const logs = new LogCapture();
   const pool = new WorkerPlanPool({
     size: 1, timeoutMs: 10_000, heapMb: 64, entry: join(__dirname, "../support/crashing-plan-worker.js"),
-    data: { store: { url: "sqlite::memory:" }, tempKeyCap: 5, limits: DEFAULT_LIMITS, nice: 0 }, logger: createLogger({ destination: logs }),
+    data: { store: { url: "sqlite::memory:" }, terms: DEFAULT_KEY_TERMS, limits: DEFAULT_LIMITS, nice: 0 }, logger: createLogger({ destination: logs }),
   });
   afterAll(() => pool.close());
 
@@ -82,7 +83,7 @@ describe("a plan worker that dies", () => {
 describe("plans waiting for a worker", () => {
   const pool = new WorkerPlanPool({
     size: 1, timeoutMs: 10_000, heapMb: 64, maxWaiting: 2, entry: join(__dirname, "../support/crashing-plan-worker.js"),
-    data: { store: { url: "sqlite::memory:" }, tempKeyCap: 5, limits: DEFAULT_LIMITS, nice: 0 }, logger: createLogger({ destination: new LogCapture() }),
+    data: { store: { url: "sqlite::memory:" }, terms: DEFAULT_KEY_TERMS, limits: DEFAULT_LIMITS, nice: 0 }, logger: createLogger({ destination: new LogCapture() }),
   });
   afterAll(() => pool.close());
 

@@ -129,7 +129,7 @@ describe.each(STORE_KINDS)("Terraform semantics over REST plan/apply on %s", (ki
   describe("values known only after apply", () => {
     const keys = (resources: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({ resource: { keyform_api_key: resources }, ...extra });
     const text = async (id: string) => (await h.as().get(`/v1/plans/${id}?format=text`)).text as string;
-    const json = async (id: string) => (await h.as().get(`/v1/plans/${id}?format=json`)).body.terraform;
+    const json = async (id: string) => (await h.as().get(`/v1/plans/${id}?format=json`)).body; // the bare Terraform JSON plan
     const keyNamed = async (name: string) => (await h.as().get("/v1/accounts/acme/keys?status=active")).body.keys.find((k: { name: string }) => k.name === name);
 
     it("plans a name built from a new key's id as (known after apply), with no diagnostic", async () => {

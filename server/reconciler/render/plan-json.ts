@@ -82,12 +82,16 @@ function schemaValues(v: unknown, unknown: ReadonlySet<string> = new Set()): Obj
   return out;
 }
 
-/** Terraform's `*_sensitive` object: lists carry one `false` per element, sensitive attributes `true`. */
-function sensitiveOf(values: Obj | null, withSchemaMarks = true): Obj | false {
+/**
+ * Terraform's `*_sensitive` object: lists carry one `false` per element, sensitive attributes `true`;
+ * `marked`: attributes the configuration made sensitive (built from a sensitive variable), `true` whole.
+ */
+function sensitiveOf(values: Obj | null, withSchemaMarks = true, marked: ReadonlySet<string> = new Set()): Obj | false {
   if (!values) return false;
   const out: Obj = {};
   for (const a of ATTRIBUTES) {
-    if (Array.isArray(values[a])) out[a] = (values[a] as unknown[]).map(() => false);
+    if (marked.has(a) && a in values) out[a] = true;
+    else if (Array.isArray(values[a])) out[a] = (values[a] as unknown[]).map(() => false);
     else if (withSchemaMarks && SENSITIVE.includes(a)) out[a] = true;
   }
   return out;
@@ -151,17 +155,22 @@ interface ChangeView {
   entry: ResourceChangeEntry;
   after: Obj | null;
   unknown: Set<string>;
+  /** Attributes of `after` the configuration made sensitive (not the schema's sensitive ones). */
+  marked: Set<string>;
 }
 
 function resourceChange(e: ResourceChangeEntry, blocks: Map<string, Record<string, Obj>>): ChangeView {
   const c = e.change;
   const keyformUnknown = unknownSet(c.after_unknown);
   const unknown = c.after && isCreate(c.actions) ? new Set([...keyformUnknown, ...providerCreateUnknown(c.after as Obj, blocks.get(blockOf(e.address)) ?? null)]) : keyformUnknown;
+  const marked = new Set([...unknownSet(c.after_sensitive)].filter((a) => !SENSITIVE.includes(a)));
   const before = schemaValues(c.before);
   const after = schemaValues(c.after, unknown);
-  const change: Obj = { actions: c.actions, before, after, after_unknown: unknownOf(after, unknown), before_sensitive: sensitiveOf(before), after_sensitive: sensitiveOf(after) };
+  const change: Obj = {
+    actions: c.actions, before, after, after_unknown: unknownOf(after, unknown), before_sensitive: sensitiveOf(before), after_sensitive: sensitiveOf(after, true, marked),
+  };
   for (const k of Object.keys(c)) if (!(k in change)) change[k] = (c as unknown as Obj)[k];
-  return { entry: { ...e, change: change as unknown as ResourceChangeEntry["change"] }, after, unknown };
+  return { entry: { ...e, change: change as unknown as ResourceChangeEntry["change"] }, after, unknown, marked };
 }
 
 /** The `planned_values` entry of a change that keyform's plan did not list (an imported key left as it is). */
@@ -240,7 +249,7 @@ export function terraformView(tf: Tf): Tf {
     }
     // Terraform's planned value of a replacement carries only the configuration's marks, not the schema's.
     const replacing = c.entry.change.actions.length === 2;
-    return valuesResource(r, c.after, sensitiveOf(c.after, !replacing));
+    return valuesResource(r, c.after, sensitiveOf(c.after, !replacing, c.marked));
   });
   const priorOutputs = tf.priorState?.outputs ?? {};
   const outputs: Record<string, Obj> = {};
