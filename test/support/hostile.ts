@@ -114,7 +114,7 @@ export const contentType = fc.oneof(
 export const headerSafe = (s: string) => s.replace(/[^\t\x20-\x7e\x80-\xff]/g, "").slice(0, 2_000);
 
 /** encodeURIComponent that accepts lone surrogates (they become U+FFFD first). */
-export const encodeAny = (s: string) => encodeURIComponent(s.toWellFormed());
+export const encodeAny = (s: string) => encodeURIComponent((s as string & { toWellFormed(): string }).toWellFormed()) // Node 20 has it; lib ES2022 does not declare it;
 
 /** A path segment: mostly the given real values, else hostile text, percent-encoded or deliberately broken. */
 export function pathSegment(real: string[]): fc.Arbitrary<string> {

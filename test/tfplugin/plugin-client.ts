@@ -51,7 +51,8 @@ export function launchPlugin(env: Record<string, string | undefined>, timeoutMs 
   return { child, firstLine, exited, stdout: () => stdout, stderr: () => stderr };
 }
 
-type Unary = (req: unknown, cb: (err: grpc.ServiceError | null, res: any) => void) => void;
+/** A generated client's unary method, called with call options. */
+type Unary = (req: unknown, options: grpc.CallOptions, cb: (err: grpc.ServiceError | null, res: any) => void) => void;
 
 /** A stand-in for Terraform: client certificate, handshake, then typed RPC helpers. */
 export class PluginClient {
@@ -91,7 +92,7 @@ export class PluginClient {
 
   shutdown(): Promise<void> {
     return new Promise((res, rej) =>
-      (this.controller as unknown as Record<string, Unary>).Shutdown.call(this.controller, {}, (err) => (err ? rej(err) : res())),
+      (this.controller as unknown as Record<string, Unary>).Shutdown.call(this.controller, {}, {}, (err) => (err ? rej(err) : res())),
     );
   }
 

@@ -230,7 +230,7 @@ describe("tfplugin6.Provider against a real keyform server (MariaDB)", () => {
     });
 
     step("update: the server holds the new name and scopes", async () => {
-      const shown = await api(server.endpoint, server.token, "GET", `/v1/accounts/acme/keys/${s1.id}`);
+      const shown = await api(server.endpoint, server.token, "GET", `/v1/accounts/acme/keys/${String(s1.id)}`);
       expect(shown.body.key).toMatchObject({ name: "ci-deploy-2", scopes: ["alerts:send"] });
     });
 
@@ -253,7 +253,7 @@ describe("tfplugin6.Provider against a real keyform server (MariaDB)", () => {
     });
 
     step("drift, read: a rename outside Terraform shows as the server's name", async () => {
-      await api(server.endpoint, server.token, "PATCH", `/v1/accounts/acme/keys/${s1.id}`, { name: "renamed-by-hand" });
+      await api(server.endpoint, server.token, "PATCH", `/v1/accounts/acme/keys/${String(s1.id)}`, { name: "renamed-by-hand" });
       drifted = (await read(s2)).state!;
       expect(drifted).toMatchObject({ id: s1.id, name: "renamed-by-hand" });
     });
@@ -293,7 +293,7 @@ describe("tfplugin6.Provider against a real keyform server (MariaDB)", () => {
     });
 
     step("regenerated outside Terraform: the secret in state is dead, so the key is replaced", async () => {
-      await api(server.endpoint, server.token, "POST", `/v1/accounts/acme/keys/${s1.id}/regenerate`, {});
+      await api(server.endpoint, server.token, "POST", `/v1/accounts/acme/keys/${String(s1.id)}/regenerate`, {});
       const regenerated = await read(s2);
       expect((await plan(regenerated.state, renamed)).replace).toEqual(["secret"]);
     });
@@ -304,7 +304,7 @@ describe("tfplugin6.Provider against a real keyform server (MariaDB)", () => {
     });
 
     step("destroy: the key is revoked on the server", async () => {
-      const after = await api(server.endpoint, server.token, "GET", `/v1/accounts/acme/keys/${s1.id}`);
+      const after = await api(server.endpoint, server.token, "GET", `/v1/accounts/acme/keys/${String(s1.id)}`);
       expect(after.body.key.status).toBe("revoked");
     });
 
