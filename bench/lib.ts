@@ -238,31 +238,6 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
-/**
- * `urls`: one server, or several (autocannon spreads its connections over them round robin). Latency
- * percentiles come from each response's own time (float ms), not autocannon's histogram, which rounds
- * to whole milliseconds: too coarse to compare p99s of a few ms.
- */
-async function load(name: string, urls: string[], token: string, pick: () => string, duration: number, contentType: string): Promise<HttpRow> {
-  const times: number[] = [];
-  const instance = autocannon({
-    url: urls.map((u) => u + "/v1/verify"),
-    method: "POST",
-    connections: CONNECTIONS,
-    pipelining: 1,
-    duration,
-    headers: { "content-type": contentType, authorization: `Bearer ${token}` },
-    requests: [{ method: "POST", setupRequest: (req: Record<string, unknown>) => ({ ...req, body: `{"key":"${pick()}"}` }) }],
-  });
-  instance.on("response", (_client: unknown, status: number, _bytes: number, ms: number) => {
-    if (status >= 200 && status < 300) times.push(ms);
-  });
-  const r = await instance;
-  times.sort((a, b) => a - b);
-  const round = (x: number) => Math.round(x * 100) / 100;
-  return { name, rps: r.requests.average, p50: round(percentile(times, 50)), p99: round(percentile(times, 99)), errors: r.errors + r.timeouts, non2xx: r.non2xx, total: r.requests.total };
-}
-
 export interface SteadyRow {
   p50: number;
   p99: number;
@@ -273,18 +248,23 @@ export interface SteadyRow {
 }
 
 /**
- * A steady `POST /v1/verify` load: `rate` requests per second over `connections` connections, i.e.
- * latency at a rate the server can serve (not its ceiling). Percentiles from each response's own time.
+ * A `POST /v1/verify` load on one server or several (autocannon spreads its connections over them round
+ * robin): as fast as it goes, or at a steady `rate` (requests per second over all connections: latency at
+ * a rate the server can serve, not its ceiling). Latency percentiles come from each response's own time
+ * (float ms), not autocannon's histogram, which rounds to whole milliseconds: too coarse to compare p99s
+ * of a few ms.
  */
-export async function steadyLoad(url: string, token: string, pick: () => string, duration: number, rate: number, connections: number): Promise<SteadyRow> {
+async function verifyLoad(
+  urls: string[], token: string, pick: () => string, duration: number, opts: { contentType?: string; connections?: number; rate?: number } = {},
+): Promise<SteadyRow & { rps: number }> {
   const times: number[] = [];
   const instance = autocannon({
-    url: url + "/v1/verify",
+    url: urls.map((u) => u + "/v1/verify"),
     method: "POST",
-    connections,
-    overallRate: rate,
+    connections: opts.connections ?? CONNECTIONS,
+    ...(opts.rate ? { overallRate: opts.rate } : { pipelining: 1 }),
     duration,
-    headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+    headers: { "content-type": opts.contentType ?? "application/json", authorization: `Bearer ${token}` },
     requests: [{ method: "POST", setupRequest: (req: Record<string, unknown>) => ({ ...req, body: `{"key":"${pick()}"}` }) }],
   });
   instance.on("response", (_client: unknown, status: number, _bytes: number, ms: number) => {
@@ -293,7 +273,21 @@ export async function steadyLoad(url: string, token: string, pick: () => string,
   const r = await instance;
   times.sort((a, b) => a - b);
   const round = (x: number) => Math.round(x * 100) / 100;
-  return { p50: round(percentile(times, 50)), p99: round(percentile(times, 99)), max: round(times[times.length - 1] ?? 0), total: r.requests.total, errors: r.errors + r.timeouts, non2xx: r.non2xx };
+  return {
+    rps: r.requests.average, p50: round(percentile(times, 50)), p99: round(percentile(times, 99)), max: round(times[times.length - 1] ?? 0),
+    total: r.requests.total, errors: r.errors + r.timeouts, non2xx: r.non2xx,
+  };
+}
+
+async function load(name: string, urls: string[], token: string, pick: () => string, duration: number, contentType: string): Promise<HttpRow> {
+  const { rps, p50, p99, errors, non2xx, total } = await verifyLoad(urls, token, pick, duration, { contentType });
+  return { name, rps, p50, p99, errors, non2xx, total };
+}
+
+/** A steady `POST /v1/verify` load on one server: `rate` requests per second over `connections` connections. */
+export async function steadyLoad(url: string, token: string, pick: () => string, duration: number, rate: number, connections: number): Promise<SteadyRow> {
+  const { rps: _rps, ...row } = await verifyLoad([url], token, pick, duration, { rate, connections });
+  return row;
 }
 
 /**
