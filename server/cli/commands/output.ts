@@ -9,6 +9,7 @@ import { checkedStack } from "../stack-arg";
 import { CliError, out, outData, warn, type CliIO, type RunCommand } from "../io";
 import { clientFrom } from "../client";
 import { defaultOutputsStack, outputsKey, outputsPath, readOutputs, untrustedWarning, type OutputsFile, type SecretSource } from "../outputs-file";
+import { statusOf } from "../../../core/keys/key";
 
 type Format = "shell" | "dotenv" | "github" | "kubernetes" | "base64";
 
@@ -114,8 +115,10 @@ export async function inactiveSecrets(io: CliIO, entries: Array<[string, Outputs
   for (const [name, v] of entries) {
     if (!("value" in v)) continue;
     for (const k of v.secret_of ?? []) {
+      // What the outputs file knows of the key: its expiry (the rest — revoked, used up — the server knows).
       const at = k.expires_at === null ? NaN : Date.parse(k.expires_at);
-      if (!Number.isNaN(at) && at <= now) found.push({ output: name, key: k, status: "expired", why: `it expired at ${k.expires_at}` });
+      const known = statusOf({ revokedAt: null, maxUses: null, uses: 0, expiresAt: Number.isNaN(at) ? null : at }, now);
+      if (known === "expired") found.push({ output: name, key: k, status: "expired", why: `it expired at ${k.expires_at}` });
       else toAsk.push([name, k]);
     }
   }
